@@ -1,0 +1,72 @@
+//! Wavefront OBJ through `tobj`.
+//!
+//! Polygons are triangulated by tobj, negative (relative) indices resolve to absolute ones,
+//! every object and group is kept, and a missing `.mtl` is ignored: materials do not change
+//! what is printed. Positions are welded again by value, because OBJ files often repeat a
+//! position under several indices (one per object or per seam) and topology must see them
+//! as one vertex.
+
+use std::io::Cursor;
+
+use super::error::MeshError;
+use super::weld::{NonFiniteCorner, weld};
+use super::{Mesh, ReadLimits};
+
+/// Parses OBJ text.
+pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
+    let options = tobj::LoadOptions {
+        triangulate: true,
+        single_index: false,
+        ignore_points: true,
+        ignore_lines: true,
+        ..Default::default()
+    };
+    let mut reader = Cursor::new(bytes);
+    // Materials never affect geometry: refuse every .mtl so none is opened from disk
+    // (a hostile file could name any path) and tobj carries on without them.
+    let no_materials = |_: &std::path::Path| Err(tobj::LoadError::OpenFileFailed);
+    // tobj is third-party code running on untrusted input; a panic inside it must become
+    // an error, never a crash of the caller (the worker prices many files per process).
+    let loaded =
+        std::panic::catch_unwind(move || tobj::load_obj_buf(&mut reader, &options, no_materials))
+            .map_err(|_| MeshError::Obj {
+            message: "the OBJ parser failed on this file (malformed face or index?)".into(),
+        })?;
+    let (models, _materials) = loaded.map_err(|e| MeshError::Obj {
+        message: e.to_string(),
+    })?;
+
+    let total_corners: usize = models.iter().map(|m| m.mesh.indices.len()).sum();
+    let triangles = (total_corners / 3) as u64;
+    if triangles > limits.max_triangles {
+        return Err(MeshError::TooManyTriangles {
+            count: triangles,
+            limit: limits.max_triangles,
+        });
+    }
+    let mut corners: Vec<[f32; 3]> = Vec::with_capacity(total_corners);
+    for model in &models {
+        let p = &model.mesh.positions;
+        for &i in &model.mesh.indices {
+            let at = i as usize * 3;
+            let xyz = p.get(at..at + 3).ok_or_else(|| MeshError::Obj {
+                message: format!(
+                    "object `{}` refers to vertex {} but has only {}",
+                    model.name,
+                    i as usize + 1,
+                    p.len() / 3
+                ),
+            })?;
+            corners.push([xyz[0], xyz[1], xyz[2]]);
+        }
+    }
+    // tobj yields whole triangles after triangulation; a stray remainder would be a bug
+    // in it, and dropping it is safer than indexing past it.
+    corners.truncate(corners.len() / 3 * 3);
+    if corners.is_empty() {
+        return Err(MeshError::NoTriangles);
+    }
+    let welded = weld(corners.len(), |i| corners[i])
+        .map_err(|NonFiniteCorner(c)| MeshError::NonFinite { triangle: c / 3 })?;
+    Ok(Mesh::from_welded(welded))
+}

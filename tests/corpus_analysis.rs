@@ -1,0 +1,77 @@
+//! The analysis bar from the corpus: volumes within 0.5% of PrusaSlicer on every manifold
+//! mesh, and unit detection right on at least 90% of the rows with known units.
+//!
+//! The corpus, its manifest and PrusaSlicer's reference rows are copied into
+//! `fixtures/corpus` from the shared corpus, so the repo stands alone.
+
+mod common;
+
+use common::{Reference, corpus_dir, load_part, manifest, reference};
+use pricing_core::analysis::Scaling;
+
+#[test]
+fn volume_matches_prusaslicer_within_half_a_percent_on_manifold_meshes() {
+    let refs: Vec<Reference> = reference();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    println!(
+        "{:<28} {:>14} {:>14} {:>8}",
+        "file", "ours mm3", "prusa mm3", "error"
+    );
+    for row in manifest() {
+        let Some(r) = refs.iter().find(|r| r.file == row.file) else {
+            continue;
+        };
+        if !r.manifold || !r.volume_mm3.is_finite() || r.volume_mm3 < 1.0 {
+            continue;
+        }
+        let part = load_part(&corpus_dir().join(&row.file), Scaling::Factor(row.scale));
+        let ours = part.analysis.volume_mm3;
+        let err = (ours - r.volume_mm3).abs() / r.volume_mm3;
+        println!(
+            "{:<28} {:>14.2} {:>14.2} {:>7.3}%",
+            row.file,
+            ours,
+            r.volume_mm3,
+            100.0 * err
+        );
+        checked += 1;
+        if err > 0.005 {
+            failures.push(format!("{}: {ours} vs {}", row.file, r.volume_mm3));
+        }
+    }
+    assert!(checked >= 15, "only {checked} manifold meshes were checked");
+    assert!(
+        failures.is_empty(),
+        "volume off by more than 0.5%: {failures:?}"
+    );
+}
+
+#[test]
+fn unit_detection_matches_the_manifest_on_at_least_90_percent() {
+    let mut known = 0;
+    let mut right = 0;
+    for row in manifest() {
+        if row.units == "unknown" {
+            continue;
+        }
+        let part = load_part(&corpus_dir().join(&row.file), Scaling::Auto);
+        let got = part.analysis.units.detected.as_str();
+        let ok = got == row.units;
+        println!(
+            "{:<28} manifest {:<5} detected {:<5} confidence {:.2} {}",
+            row.file,
+            row.units,
+            got,
+            part.analysis.units.confidence,
+            if ok { "" } else { "WRONG" }
+        );
+        known += 1;
+        right += ok as usize;
+    }
+    assert!(known >= 10);
+    assert!(
+        right * 10 >= known * 9,
+        "units right on only {right} of {known} rows"
+    );
+}
