@@ -18,12 +18,32 @@ struct Cli {
 enum Command {
     /// Check and measure mesh files: units, size, volume, area, shells, watertightness.
     Analyze(cli::analyze::AnalyzeArgs),
+    /// Estimate an FDM print: layers, filament, supports and print time.
+    Estimate(cli::estimate::EstimateArgs),
+    /// Price files from a price book (FDM, resin, powder bed).
+    Quote(cli::quote::QuoteArgs),
+    /// Check or show price books.
+    #[command(subcommand)]
+    PriceBook(cli::price_book::PriceBookCommand),
+    /// Put a pricing job on the Redis queue.
+    Submit(cli::queue::SubmitArgs),
+    /// Show a queued job's status and result.
+    Status(cli::queue::StatusArgs),
+    /// Inspect the Redis job queue.
+    #[command(subcommand)]
+    Queue(cli::queue::QueueCommand),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Analyze(args) => cli::analyze::run(&args),
+        Command::Estimate(args) => cli::estimate::run(&args),
+        Command::Quote(args) => cli::quote::run(&args),
+        Command::PriceBook(command) => cli::price_book::run(&command),
+        Command::Submit(args) => cli::queue::run_submit(&args),
+        Command::Status(args) => cli::queue::run_status(&args),
+        Command::Queue(command) => cli::queue::run_queue(&command),
     };
     std::process::exit(code);
 }

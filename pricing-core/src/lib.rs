@@ -17,6 +17,8 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod estimate;
 pub mod mesh;
+pub mod profile;
 pub mod units;
 pub mod warning;

@@ -195,7 +195,8 @@ pub fn detect(size: [f64; 3], coordinates: impl Iterator<Item = f64>) -> UnitGue
 
 /// Log-likelihood of a largest dimension (mm) for a printed part.
 fn size_score(largest_mm: f64) -> f64 {
-    if !(largest_mm > 0.0) {
+    // NaN and non-positive sizes have no plausible reading.
+    if largest_mm.is_nan() || largest_mm <= 0.0 {
         return -50.0;
     }
     let z = (largest_mm / TYPICAL_PART_MM).ln() / SIZE_SIGMA;

@@ -1,3 +1,6 @@
+//! pricing-worker: not built yet (worker issue).
+
 fn main() {
-    println!("Hello, world!");
+    eprintln!("pricing-worker is not built yet");
+    std::process::exit(2);
 }

@@ -1,6 +1,10 @@
 //! The subcommands, and what they share: loading files, unit options, exit codes.
 
 pub mod analyze;
+pub mod estimate;
+pub mod price_book;
+pub mod queue;
+pub mod quote;
 
 use std::path::Path;
 
@@ -11,6 +15,8 @@ use pricing_core::units::Unit;
 
 /// Exit code: every file was processed (warnings allowed).
 pub const EXIT_OK: i32 = 0;
+/// Exit code: bad usage or configuration (clap also exits with 2).
+pub const EXIT_USAGE: i32 = 2;
 /// Exit code: a file could not be read as a mesh.
 pub const EXIT_BAD_MESH: i32 = 3;
 

@@ -19,7 +19,6 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
         single_index: false,
         ignore_points: true,
         ignore_lines: true,
-        ..Default::default()
     };
     let mut reader = Cursor::new(bytes);
     // Materials never affect geometry: refuse every .mtl so none is opened from disk

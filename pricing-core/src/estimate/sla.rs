@@ -1,0 +1,1 @@
+//! Resin (SLA/MSLA) estimate. Not built yet: see the quote issue.

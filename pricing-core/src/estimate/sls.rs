@@ -1,0 +1,1 @@
+//! Powder-bed (SLS/MJF) estimate. Not built yet: see the quote issue.
