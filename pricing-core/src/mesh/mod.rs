@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod format;
+pub mod generate;
 pub mod obj;
 pub mod stl_ascii;
 pub mod stl_binary;

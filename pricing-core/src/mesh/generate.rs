@@ -1,0 +1,107 @@
+//! Deterministic meshes generated in code, for benches and tests.
+//!
+//! Large benchmark inputs are generated rather than committed: a million-triangle STL is
+//! 50 MB, and the same code gives the same bytes on every machine.
+
+use super::Mesh;
+
+/// A closed torus lying flat (axis along z), centred at `centre`, outward-facing.
+///
+/// `major` × `minor` quads, so `2 · major · minor` triangles. Its exact volume tends to
+/// `2π²·R·r²` as the segment counts grow.
+pub fn torus(centre: [f64; 3], big_r: f64, small_r: f64, major: usize, minor: usize) -> Mesh {
+    let major = major.max(3);
+    let minor = minor.max(3);
+    let mut positions = Vec::with_capacity(major * minor);
+    for i in 0..major {
+        let u = i as f64 / major as f64 * std::f64::consts::TAU;
+        for j in 0..minor {
+            let v = j as f64 / minor as f64 * std::f64::consts::TAU;
+            let ring = big_r + small_r * v.cos();
+            positions.push([
+                (centre[0] + ring * u.cos()) as f32,
+                (centre[1] + ring * u.sin()) as f32,
+                (centre[2] + small_r * v.sin()) as f32,
+            ]);
+        }
+    }
+    let at = |i: usize, j: usize| ((i % major) * minor + (j % minor)) as u32;
+    let mut triangles = Vec::with_capacity(2 * major * minor);
+    for i in 0..major {
+        for j in 0..minor {
+            let (a, b, c, d) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
+            triangles.push([a, b, c]);
+            triangles.push([a, c, d]);
+        }
+    }
+    Mesh {
+        positions,
+        triangles,
+    }
+}
+
+/// A lattice-like test part: `n × n × n` flat tori stacked in a cube, each ring resting
+/// above the one below with a gap, so the part has many shells, overhangs and bridges like
+/// the lattices customers upload. `2 · n³ · major · minor` triangles.
+///
+/// `torus_lattice(4, 128, 64)` has 1,048,576 triangles in a 100 mm cube.
+pub fn torus_lattice(n: usize, major: usize, minor: usize) -> Mesh {
+    let pitch = 25.0;
+    let mut mesh = Mesh::default();
+    for x in 0..n {
+        for y in 0..n {
+            for z in 0..n {
+                let centre = [
+                    pitch * (x as f64 + 0.5),
+                    pitch * (y as f64 + 0.5),
+                    pitch * (z as f64) + 4.0,
+                ];
+                let t = torus(centre, 9.0, 4.0, major, minor);
+                let base = mesh.positions.len() as u32;
+                mesh.positions.extend(t.positions);
+                mesh.triangles
+                    .extend(t.triangles.iter().map(|tri| tri.map(|v| v + base)));
+            }
+        }
+    }
+    mesh
+}
+
+/// An axis-aligned box from `min` to `max`, outward-facing, 12 triangles.
+pub fn cuboid(min: [f64; 3], max: [f64; 3]) -> Mesh {
+    let p = |x: usize, y: usize, z: usize| {
+        [
+            if x == 0 { min[0] } else { max[0] } as f32,
+            if y == 0 { min[1] } else { max[1] } as f32,
+            if z == 0 { min[2] } else { max[2] } as f32,
+        ]
+    };
+    let positions = vec![
+        p(0, 0, 0),
+        p(1, 0, 0),
+        p(1, 1, 0),
+        p(0, 1, 0),
+        p(0, 0, 1),
+        p(1, 0, 1),
+        p(1, 1, 1),
+        p(0, 1, 1),
+    ];
+    let triangles = vec![
+        [0, 2, 1],
+        [0, 3, 2],
+        [4, 5, 6],
+        [4, 6, 7],
+        [0, 1, 5],
+        [0, 5, 4],
+        [1, 2, 6],
+        [1, 6, 5],
+        [2, 3, 7],
+        [2, 7, 6],
+        [3, 0, 4],
+        [3, 4, 7],
+    ];
+    Mesh {
+        positions,
+        triangles,
+    }
+}
