@@ -207,8 +207,6 @@ fn classify_edges(mesh: &Mesh) -> Edges {
         .into_par_iter()
         .map(|c| {
             let mut out = EdgeChunk::default();
-            let mut forward: Vec<u32> = Vec::new();
-            let mut backward: Vec<u32> = Vec::new();
             for v in c * chunk..((c + 1) * chunk).min(vertex_count) {
                 let list = half.out(v);
                 for (j, &(w, _)) in list.iter().enumerate() {
@@ -216,16 +214,14 @@ fn classify_edges(mesh: &Mesh) -> Edges {
                     if list[..j].iter().any(|&(x, _)| x == w) {
                         continue;
                     }
-                    let back = half.out(w);
-                    // The edge {v, w} belongs to the smaller vertex that has a half-edge on it.
-                    if w < v && back.iter().any(|&(x, _)| x == v) {
+                    let forward = Incident::gather(&list[j..], w);
+                    let backward = Incident::gather(half.out(w), v);
+                    // The edge {v, w} belongs to the smaller vertex that has a half-edge
+                    // on it, so it is classified exactly once.
+                    if w < v && backward.count > 0 {
                         continue;
                     }
-                    forward.clear();
-                    backward.clear();
-                    forward.extend(list.iter().filter(|e| e.0 == w).map(|e| e.1));
-                    backward.extend(back.iter().filter(|e| e.0 == v).map(|e| e.1));
-                    classify_one(&forward, &backward, &mut out);
+                    classify_one(&forward, &backward, &half, v, w, &mut out);
                 }
             }
             out
@@ -246,38 +242,79 @@ fn classify_edges(mesh: &Mesh) -> Edges {
     edges
 }
 
-fn classify_one(forward: &[u32], backward: &[u32], out: &mut EdgeChunk) {
-    match (forward.len(), backward.len()) {
-        (1, 0) => out.open.push(forward[0]),
-        (0, 1) => out.open.push(backward[0]),
-        (1, 1) => out.pairs.push(Pair {
-            a: forward[0],
-            b: backward[0],
-            same_direction: Some(false),
-        }),
-        (2, 0) | (0, 2) => {
-            let f = if forward.len() == 2 {
-                forward
-            } else {
-                backward
-            };
+/// The triangles running along one directed edge: how many, and the first two. Almost
+/// every edge has one each way, so nothing is allocated on the common path.
+struct Incident {
+    count: usize,
+    first: [u32; 2],
+}
+
+impl Incident {
+    #[inline]
+    fn gather(list: &[(u32, u32)], target: u32) -> Incident {
+        let mut inc = Incident {
+            count: 0,
+            first: [0; 2],
+        };
+        for &(x, f) in list {
+            if x == target {
+                if inc.count < 2 {
+                    inc.first[inc.count] = f;
+                }
+                inc.count += 1;
+            }
+        }
+        inc
+    }
+}
+
+fn classify_one(
+    forward: &Incident,
+    backward: &Incident,
+    half: &HalfEdges,
+    v: u32,
+    w: u32,
+    out: &mut EdgeChunk,
+) {
+    let pair = |a, b, same| Pair {
+        a,
+        b,
+        same_direction: Some(same),
+    };
+    match (forward.count, backward.count) {
+        (1, 0) => out.open.push(forward.first[0]),
+        (0, 1) => out.open.push(backward.first[0]),
+        (1, 1) => out
+            .pairs
+            .push(pair(forward.first[0], backward.first[0], false)),
+        (2, 0) => {
             out.inconsistent += 1;
-            out.pairs.push(Pair {
-                a: f[0],
-                b: f[1],
-                same_direction: Some(true),
-            });
+            out.pairs
+                .push(pair(forward.first[0], forward.first[1], true));
+        }
+        (0, 2) => {
+            out.inconsistent += 1;
+            out.pairs
+                .push(pair(backward.first[0], backward.first[1], true));
         }
         _ => {
+            // Three or more triangles: join them all into one shell, without orientation.
             out.non_manifold += 1;
-            let mut all = forward.iter().chain(backward);
-            if let Some(&first) = all.next() {
-                for &other in all {
-                    out.pairs.push(Pair {
-                        a: first,
-                        b: other,
+            let all = half
+                .out(v)
+                .iter()
+                .filter(|e| e.0 == w)
+                .chain(half.out(w).iter().filter(|e| e.0 == v))
+                .map(|e| e.1);
+            let mut first = None;
+            for f in all {
+                match first {
+                    None => first = Some(f),
+                    Some(a) => out.pairs.push(Pair {
+                        a,
+                        b: f,
                         same_direction: None,
-                    });
+                    }),
                 }
             }
         }
@@ -455,10 +492,6 @@ fn shell_stats(mesh: &Mesh, shell_of: &[u32], shell_count: usize) -> Vec<Shell> 
                 for k in 0..3 {
                     // Tetrahedron (o, a, b, c): centroid (a+b+c)/4 relative to o, weight v6.
                     s.moment24[k] += v6 * (a[k] + b[k] + cc[k]);
-                    for p in [a[k], b[k], cc[k]] {
-                        s.lo[k] = s.lo[k].min(p + o[k]);
-                        s.hi[k] = s.hi[k].max(p + o[k]);
-                    }
                 }
             }
             acc
@@ -468,6 +501,21 @@ fn shell_stats(mesh: &Mesh, shell_of: &[u32], shell_count: usize) -> Vec<Shell> 
     for part in &partials {
         for (t, p) in total.iter_mut().zip(part) {
             t.merge(p);
+        }
+    }
+    // Bounds per shell from its vertices (each vertex once, not once per corner).
+    let mut shell_of_vertex = vec![u32::MAX; mesh.positions.len()];
+    for (t, &s) in mesh.triangles.iter().zip(shell_of) {
+        for &v in t {
+            shell_of_vertex[v as usize] = s;
+        }
+    }
+    for (p, &s) in mesh.positions.iter().zip(&shell_of_vertex) {
+        if let Some(acc) = total.get_mut(s as usize) {
+            for (k, &c) in p.iter().enumerate() {
+                acc.lo[k] = acc.lo[k].min(c as f64);
+                acc.hi[k] = acc.hi[k].max(c as f64);
+            }
         }
     }
     total
