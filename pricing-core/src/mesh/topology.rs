@@ -97,16 +97,26 @@ pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
     (topology, repairs)
 }
 
-/// Twice the area vector of a triangle, in f64.
-#[inline]
-fn cross(a: [f32; 3], b: [f32; 3], c: [f32; 3]) -> [f64; 3] {
-    let u = [0, 1, 2].map(|k| b[k] as f64 - a[k] as f64);
-    let v = [0, 1, 2].map(|k| c[k] as f64 - a[k] as f64);
+#[inline(always)]
+fn cross3(u: [f64; 3], v: [f64; 3]) -> [f64; 3] {
     [
         u[1] * v[2] - u[2] * v[1],
         u[2] * v[0] - u[0] * v[2],
         u[0] * v[1] - u[1] * v[0],
     ]
+}
+
+/// Twice the area vector of a triangle, in f64.
+#[inline]
+fn cross(a: [f32; 3], b: [f32; 3], c: [f32; 3]) -> [f64; 3] {
+    let d = |p: [f32; 3]| {
+        [
+            p[0] as f64 - a[0] as f64,
+            p[1] as f64 - a[1] as f64,
+            p[2] as f64 - a[2] as f64,
+        ]
+    };
+    cross3(d(b), d(c))
 }
 
 /// Whether a triangle has a repeated vertex or zero area.
@@ -475,17 +485,12 @@ fn shell_stats(mesh: &Mesh, shell_of: &[u32], shell_count: usize) -> Vec<Shell> 
                     let p = mesh.positions[v as usize];
                     [p[0] as f64 - o[0], p[1] as f64 - o[1], p[2] as f64 - o[2]]
                 });
-                let cr = [
-                    b[1] * cc[2] - b[2] * cc[1],
-                    b[2] * cc[0] - b[0] * cc[2],
-                    b[0] * cc[1] - b[1] * cc[0],
-                ];
+                let cr = cross3(b, cc);
                 let v6 = a[0] * cr[0] + a[1] * cr[1] + a[2] * cr[2];
-                let n = [0, 1, 2].map(|k| {
-                    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-                    let w = [cc[0] - a[0], cc[1] - a[1], cc[2] - a[2]];
-                    u[(k + 1) % 3] * w[(k + 2) % 3] - u[(k + 2) % 3] * w[(k + 1) % 3]
-                });
+                let n = cross3(
+                    [b[0] - a[0], b[1] - a[1], b[2] - a[2]],
+                    [cc[0] - a[0], cc[1] - a[1], cc[2] - a[2]],
+                );
                 s.triangles += 1;
                 s.volume6 += v6;
                 s.area2 += (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
