@@ -114,6 +114,9 @@ pub struct Part {
 }
 
 /// Repairs, scales and measures `mesh` (in file units, as read).
+///
+/// A [`Scaling::Factor`] that is not a positive finite number is ignored in favour of
+/// unit detection.
 pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
     let raw_bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
     let raw_size = [0, 1, 2].map(|k| raw_bounds.1[k] - raw_bounds.0[k]);
@@ -125,6 +128,13 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
             .step_by(stride)
             .flat_map(|p| p.map(|c| c as f64)),
     );
+    // A factor that is not a positive finite number cannot be applied; callers that take
+    // it from users (CLI, worker params) reject it first, and the library falls back to
+    // detection rather than producing NaN geometry.
+    let scaling = match scaling {
+        Scaling::Factor(f) if !(f.is_finite() && f > 0.0) => Scaling::Auto,
+        other => other,
+    };
     let (scale, source) = match scaling {
         Scaling::Auto => (guess.unit.to_mm(), "detected"),
         Scaling::Unit(u) => (u.to_mm(), "units"),

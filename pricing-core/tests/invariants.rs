@@ -149,3 +149,16 @@ fn the_part_is_dropped_on_the_bed() {
     assert_eq!(part.analysis.bbox_mm.max[2], 10.0);
     assert_eq!(part.analysis.bbox_mm.min[0], 5.0);
 }
+
+#[test]
+fn an_invalid_scale_factor_falls_back_to_detection() {
+    for bad in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+        let part = analyze(
+            generate::cuboid([0.0; 3], [20.0, 20.0, 20.0]),
+            Format::StlBinary,
+            Scaling::Factor(bad),
+        );
+        assert_eq!(part.analysis.units.source, "detected");
+        assert!(close(part.analysis.volume_mm3, 8000.0, 1e-12));
+    }
+}
