@@ -3,6 +3,8 @@
 //!
 //! Tests marked `fault-injection` need `--features fault-injection` (or
 //! `--all-features`): they use models that make the worker sleep or abort.
+// A panic in a test helper is a failed test, like `allow-unwrap-in-tests` for #[test] fns.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Test harness: real `redis-server` processes on free ports in temp dirs, and real
 //! `pricing-worker` processes. Never the system Redis, never a mock.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::net::TcpListener;
