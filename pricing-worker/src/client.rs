@@ -59,6 +59,8 @@ pub struct NewJob {
     pub params: Option<String>,
     /// Which stream.
     pub priority: Priority,
+    /// The file name the quote shows (default: the model's path or key).
+    pub name: Option<String>,
 }
 
 /// Sizes of the queue's streams and sets.
@@ -132,6 +134,9 @@ impl Client {
                 .arg(&now);
             if let Some(p) = &job.params {
                 xadd.arg("params").arg(p);
+            }
+            if let Some(n) = &job.name {
+                xadd.arg("name").arg(n);
             }
             redis::pipe()
                 .atomic()

@@ -19,6 +19,7 @@
 //!     model: "file:///srv/models/ORDER-17/part.stl".into(),
 //!     params: Some(r#"{"quantity":3}"#.into()),
 //!     priority: Priority::Normal,
+//!     name: None,
 //! })?;
 //! let result = client.wait("ORDER-17-3", std::time::Duration::from_secs(30))?;
 //! println!("{:?}", result.status);

@@ -393,6 +393,7 @@ for _, p in ipairs(due) do
     local key = KEYS[2 + (tonumber(d.p) or 1)] or KEYS[3]
     local f = {'id', d.id, 'model', d.model}
     if type(d.params) == 'string' then table.insert(f, 'params'); table.insert(f, d.params) end
+    if type(d.name) == 'string' then table.insert(f, 'name'); table.insert(f, d.name) end
     if d.attempt then table.insert(f, 'attempt'); table.insert(f, tostring(d.attempt)) end
     if type(d.enqueued_at) == 'string' then table.insert(f, 'enqueued_at'); table.insert(f, d.enqueued_at) end
     redis.call('XADD', key, '*', unpack(f))

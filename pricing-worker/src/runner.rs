@@ -759,6 +759,7 @@ impl Job<'_> {
             "id": self.id,
             "model": f.get("model"),
             "params": f.get("params"),
+            "name": f.get("name"),
             "attempt": attempt,
             "enqueued_at": self.enqueued_at,
             // Makes two retries of the same job distinct members of the sorted set.
@@ -945,8 +946,13 @@ fn job_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
 
     let model = e.fields.get("model").cloned().unwrap_or_default();
     let params = e.fields.get("params").cloned();
-    let result = load_model(s, conn, &model)
-        .and_then(|(name, bytes)| price_cached(s, conn, &name, bytes, params.as_deref()));
+    // `name` (optional) is the file name the quote shows, e.g. the customer's upload name
+    // for a `redis:KEY` model; by default the path or the key.
+    let shown = e.fields.get("name").filter(|n| !n.is_empty()).cloned();
+    let result = load_model(s, conn, &model).and_then(|(name, bytes)| {
+        let name = shown.unwrap_or(name);
+        price_cached(s, conn, &name, bytes, params.as_deref())
+    });
     match result {
         Ok(doc) => {
             let total = s.engine.total_price(&doc);

@@ -43,6 +43,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
                         model: "redis:m".into(),
                         params: Some(params),
                         priority,
+                        name: None,
                     })
                     .unwrap();
                 }
@@ -134,6 +135,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
                 model: "redis:m".into(),
                 params: None,
                 priority: Priority::Normal,
+                name: None,
             })
             .unwrap();
     }
@@ -171,6 +173,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
                 model: "redis:m".into(),
                 params: None,
                 priority: Priority::Normal,
+                name: None,
             })
             .unwrap();
     }

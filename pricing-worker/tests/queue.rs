@@ -80,6 +80,7 @@ fn happy_path_every_priority_and_model_source() {
                 model: "redis:uploads:cube".into(),
                 params: Some(params.clone()),
                 priority: p,
+                name: None,
             })
             .unwrap();
         expected.push((id, reference("uploads:cube", &cube, Some(&params))));
@@ -252,6 +253,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             model: format!("file://{r}/cube.stl"),
             params: None,
             priority: Priority::Normal,
+            name: None,
         })
         .unwrap();
     let good = client.wait("good", WAIT).unwrap();
@@ -395,6 +397,7 @@ mod faults {
                     model: format!("redis:{id}"),
                     params: None,
                     priority: Priority::Bulk,
+                    name: None,
                 })
                 .unwrap();
         }
@@ -412,6 +415,7 @@ mod faults {
                 model: "file://".to_string() + root.path().join("cube.stl").to_str().unwrap(),
                 params: None,
                 priority: Priority::Urgent,
+                name: None,
             })
             .unwrap();
         let u = client.wait("urgent", WAIT).unwrap();
@@ -456,6 +460,7 @@ mod faults {
                     model: format!("redis:{id}"),
                     params: None,
                     priority: Priority::Normal,
+                    name: None,
                 })
                 .unwrap();
         }
@@ -465,6 +470,7 @@ mod faults {
                 model: "redis:normal-0".into(),
                 params: None,
                 priority: Priority::Bulk,
+                name: None,
             })
             .unwrap();
         let b = client.wait("bulk", WAIT).unwrap();
@@ -500,6 +506,7 @@ mod faults {
                     model: format!("redis:{id}"),
                     params: None,
                     priority: Priority::Normal,
+                    name: None,
                 })
                 .unwrap();
         }
@@ -552,6 +559,7 @@ mod faults {
                 model: "redis:long".into(),
                 params: None,
                 priority: Priority::Normal,
+                name: None,
             })
             .unwrap();
         eventually(WAIT, "long job running", || {
@@ -584,6 +592,7 @@ mod faults {
                     model: format!("redis:{id}"),
                     params: None,
                     priority: Priority::Normal,
+                    name: None,
                 })
                 .unwrap();
         }
@@ -631,6 +640,7 @@ mod faults {
                     model: format!("redis:{id}"),
                     params: None,
                     priority: Priority::Normal,
+                    name: None,
                 })
                 .unwrap();
         }
@@ -651,6 +661,7 @@ mod faults {
                 model: "redis:abort".into(),
                 params: None,
                 priority: Priority::Urgent,
+                name: None,
             })
             .unwrap();
         // A supervisor: restart the worker whenever the poison kills it.
@@ -705,6 +716,7 @@ mod faults {
                 model: "file://".to_string() + root.path().join("cube.stl").to_str().unwrap(),
                 params: None,
                 priority: Priority::Normal,
+                name: None,
             })
             .unwrap();
         assert_eq!(client.wait("after", WAIT).unwrap().status, Status::Done);
