@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use redis::RedisResult;
+
 use crate::protocol::{JobResult, Keys, Priority, now_ms, rfc3339_ms};
 use crate::queue::{self, QueueError, RedisConn};
 
@@ -191,29 +193,65 @@ impl Client {
             .collect())
     }
 
-    /// Polls until the job has a final status (done, failed, dead) or `timeout` passes.
-    /// Connection errors are retried until the deadline.
+    /// Waits until the job has a final status (done, failed, dead) or `timeout` passes.
+    ///
+    /// Blocks on the events stream (XREAD BLOCK) between reads of the record, so it wakes
+    /// as soon as any status changes instead of polling. Connection errors are retried
+    /// until the deadline.
     pub fn wait(&mut self, id: &str, timeout: Duration) -> Result<JobResult, ClientError> {
         let start = Instant::now();
-        let mut pause = Duration::from_millis(2);
+        let events = self.keys.events();
         let mut status = String::from("unknown");
         loop {
+            // The newest event id *before* reading the record: whatever happens after the
+            // GET shows up in the XREAD below, so no change is missed.
+            let last: RedisResult<Vec<(String,)>> = self.conn.run(|c| {
+                redis::cmd("XREVRANGE")
+                    .arg(&events)
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1)
+                    .query::<redis::streams::StreamRangeReply>(c)
+                    .map(|r| r.ids.into_iter().map(|e| (e.id,)).collect())
+            });
+            let last = match last {
+                Ok(v) => v
+                    .into_iter()
+                    .next()
+                    .map(|(i,)| i)
+                    .unwrap_or_else(|| "0-0".into()),
+                Err(_) => "0-0".into(),
+            };
             match self.result(id) {
                 Ok(Some(r)) if r.status.is_final() => return Ok(r),
                 Ok(Some(r)) => status = r.status.as_str().to_string(),
                 Ok(None) => {}
-                Err(ClientError::Queue(_)) if start.elapsed() < timeout => {}
+                Err(ClientError::Queue(_)) if start.elapsed() < timeout => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 Err(e) => return Err(e),
             }
-            if start.elapsed() >= timeout {
+            let left = timeout.saturating_sub(start.elapsed());
+            if left.is_zero() {
                 return Err(ClientError::Timeout {
                     id: id.to_string(),
                     waited_ms: start.elapsed().as_millis() as u64,
                     status,
                 });
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(100));
+            let block = left.min(Duration::from_secs(1)).as_millis().max(1) as u64;
+            let _: RedisResult<redis::Value> = self.conn.run(|c| {
+                redis::cmd("XREAD")
+                    .arg("COUNT")
+                    .arg(1)
+                    .arg("BLOCK")
+                    .arg(block)
+                    .arg("STREAMS")
+                    .arg(&events)
+                    .arg(&last)
+                    .query(c)
+            });
         }
     }
 
