@@ -51,6 +51,15 @@ pub fn redact_url(url: &str) -> String {
     format!("{}{}@{}", &url[..scheme_end + 3], redacted, &rest[at + 1..])
 }
 
+/// Installs ring as rustls' process-wide crypto provider, once. redis-rs needs one for
+/// `rediss://` and panics without it; an application that installed its own keeps it.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// One Redis connection that reconnects on the next use after any error.
 ///
 /// Every connection has connect, read and write timeouts: a worker must never hang on a
@@ -65,6 +74,7 @@ pub struct RedisConn {
 impl RedisConn {
     /// A lazily connected connection to `url` (redis://, rediss://, with AUTH in the URL).
     pub fn open(url: &str, io_timeout: Duration) -> Result<RedisConn, QueueError> {
+        install_tls_provider();
         let client = redis::Client::open(url).map_err(|source| QueueError::BadUrl {
             url: redact_url(url),
             source,

@@ -137,6 +137,85 @@ fn happy_path_every_priority_and_model_source() {
 }
 
 #[test]
+fn auth_in_the_url_works_and_the_password_is_never_logged() {
+    let redis = RedisServer::start_with_password(Some("s3cret-pw"));
+    let root = models_root();
+    let mut w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
+    let mut client = redis.client();
+    client
+        .enqueue(&NewJob {
+            id: "auth".into(),
+            model: format!("file://{}/cube.stl", root.path().display()),
+            params: None,
+            priority: Priority::Normal,
+            name: None,
+        })
+        .unwrap();
+    assert_eq!(client.wait("auth", WAIT).unwrap().status, Status::Done);
+    w.sigterm();
+    assert!(w.wait_exit(WAIT).is_some());
+    let log = w.log_text();
+    assert!(
+        log.contains("***@127.0.0.1"),
+        "the redacted URL is logged: {log}"
+    );
+    assert!(
+        !log.contains("s3cret-pw"),
+        "the password leaked into the log: {log}"
+    );
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn metrics_and_healthz() {
+    let redis = RedisServer::start();
+    let root = models_root();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _w = Worker::spawn(
+        &redis,
+        root.path(),
+        &["--concurrency", "1", "--metrics-addr", &addr],
+    );
+    let mut client = redis.client();
+    client
+        .enqueue(&NewJob {
+            id: "m1".into(),
+            model: format!("file://{}/cube.stl", root.path().display()),
+            params: None,
+            priority: Priority::Urgent,
+            name: None,
+        })
+        .unwrap();
+    assert_eq!(client.wait("m1", WAIT).unwrap().status, Status::Done);
+    eventually(WAIT, "healthz ok", || {
+        std::net::TcpStream::connect(&addr).is_ok()
+            && http_get(&addr, "/healthz").starts_with("HTTP/1.1 200")
+    });
+    let m = http_get(&addr, "/metrics");
+    for series in [
+        "pricing_worker_jobs_total{outcome=\"done\",priority=\"urgent\"} 1",
+        "pricing_worker_job_duration_seconds_count 1",
+        "pricing_worker_in_flight 0",
+        "pricing_worker_queue_lag{priority=\"bulk\"}",
+        "pricing_worker_queue_pending{priority=\"normal\"}",
+        "pricing_worker_claimed_back_total 0",
+        "pricing_worker_dead_lettered_total 0",
+        "pricing_worker_cache_hits_total 0",
+    ] {
+        assert!(m.contains(series), "missing {series} in\n{m}");
+    }
+    assert!(http_get(&addr, "/nope").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
 fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
     let redis = RedisServer::start();
     let root = models_root();

@@ -22,14 +22,21 @@ pub fn free_port() -> u16 {
 /// A redis-server of our own, with AOF on, that can be killed and restarted.
 pub struct RedisServer {
     pub port: u16,
+    /// `--requirepass`, if any; then the URL carries it.
+    pub password: Option<String>,
     pub dir: tempfile::TempDir,
     child: Option<Child>,
 }
 
 impl RedisServer {
     pub fn start() -> RedisServer {
+        RedisServer::start_with_password(None)
+    }
+
+    pub fn start_with_password(password: Option<&str>) -> RedisServer {
         let mut r = RedisServer {
             port: free_port(),
+            password: password.map(str::to_string),
             dir: tempfile::tempdir().unwrap(),
             child: None,
         };
@@ -38,7 +45,11 @@ impl RedisServer {
     }
 
     fn launch(&mut self) {
-        let child = Command::new("redis-server")
+        let mut cmd = Command::new("redis-server");
+        if let Some(p) = &self.password {
+            cmd.args(["--requirepass", p]);
+        }
+        let child = cmd
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
             .arg("--dir")
@@ -66,7 +77,10 @@ impl RedisServer {
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        match &self.password {
+            Some(p) => format!("redis://:{p}@127.0.0.1:{}", self.port),
+            None => format!("redis://127.0.0.1:{}", self.port),
+        }
     }
 
     pub fn conn(&self) -> redis::Connection {
