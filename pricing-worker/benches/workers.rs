@@ -1,0 +1,261 @@
+//! Throughput and priority latency through a real redis-server with real worker
+//! processes. Not criterion: one measurement is thousands of jobs across processes.
+//!
+//! `cargo bench -p pricing-worker --bench workers` (needs `redis-server` on PATH).
+//! Prints jobs/s with 1 and 2 worker processes, and how long an urgent job waits with a
+//! 5,000-job bulk backlog. Figures are recorded in docs/benchmarks.md.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pricing_worker::client::{Client, NewJob};
+use pricing_worker::protocol::{Priority, Status};
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis() -> Option<(Proc, String, tempfile::TempDir)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let dir = tempfile::tempdir().ok()?;
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .arg("--dir")
+        .arg(dir.path())
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    let url = format!("redis://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Client::connect(&url, "{pricing}")
+        .and_then(|mut c| c.stats())
+        .is_err()
+    {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((Proc(child), url, dir))
+}
+
+fn worker(url: &str, root: &Path, args: &[&str]) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_pricing-worker"))
+            .args(["--redis", url, "--block-ms", "100"])
+            .arg("--models-root")
+            .arg(root)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn cube() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cube-20mm.stl")).unwrap()
+}
+
+fn wait_all(c: &mut Client, ids: &[String]) {
+    let mut left: Vec<String> = ids.to_vec();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !left.is_empty() {
+        let mut next = Vec::new();
+        for chunk in left.chunks(1000) {
+            let rs = c.results(chunk).unwrap();
+            for (id, r) in chunk.iter().zip(rs) {
+                if !r.is_some_and(|r| r.status.is_final()) {
+                    next.push(id.clone());
+                }
+            }
+        }
+        left = next;
+        assert!(Instant::now() < deadline, "jobs did not finish");
+        if !left.is_empty() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Enqueues `n` jobs up front, then measures from the first to the last result.
+fn throughput(processes: usize, n: usize, cache: bool) -> f64 {
+    let (_r, url, _dir) = redis().expect("redis-server");
+    let root = tempfile::tempdir().unwrap();
+    let mut c = Client::connect(&url, "{pricing}").unwrap();
+    c.put_model("m", &cube(), Duration::from_secs(3600))
+        .unwrap();
+    let ids: Vec<String> = (0..n).map(|i| format!("t-{i}")).collect();
+    for id in &ids {
+        c.enqueue(&NewJob {
+            id: id.clone(),
+            model: "redis:m".into(),
+            params: None,
+            priority: Priority::Normal,
+            name: None,
+        })
+        .unwrap();
+    }
+    let ttl = if cache { "86400" } else { "0" };
+    let start = Instant::now();
+    let _ws: Vec<Proc> = (0..processes)
+        .map(|_| {
+            worker(
+                &url,
+                root.path(),
+                &["--concurrency", "2", "--cache-ttl-s", ttl],
+            )
+        })
+        .collect();
+    wait_all(&mut c, &ids);
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Entry ids are Redis-clock milliseconds: the urgent job's XADD versus its `running` event.
+fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
+    let (_r, url, _dir) = redis().expect("redis-server");
+    let root = tempfile::tempdir().unwrap();
+    let mut c = Client::connect(&url, "{pricing}").unwrap();
+    c.put_model("bulk", bulk_model, Duration::from_secs(3600))
+        .unwrap();
+    c.put_model("m", &cube(), Duration::from_secs(3600))
+        .unwrap();
+    for i in 0..backlog {
+        c.enqueue(&NewJob {
+            id: format!("b-{i}"),
+            model: "redis:bulk".into(),
+            params: None,
+            priority: Priority::Bulk,
+            name: None,
+        })
+        .unwrap();
+    }
+    let _w = worker(
+        &url,
+        root.path(),
+        &["--concurrency", "2", "--cache-ttl-s", "0"],
+    );
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // Let the backlog get going.
+    while c
+        .result("b-10")
+        .unwrap()
+        .is_none_or(|r| !r.status.is_final())
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut out = Vec::new();
+    for round in 0..rounds {
+        let id = format!("u-{round}");
+        let entry = c
+            .enqueue(&NewJob {
+                id: id.clone(),
+                model: "redis:m".into(),
+                params: None,
+                priority: Priority::Urgent,
+                name: None,
+            })
+            .unwrap();
+        let r = c.wait(&id, Duration::from_secs(60)).unwrap();
+        assert_eq!(r.status, Status::Done);
+        let events: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg("{pricing}:events")
+            .arg(&entry)
+            .arg("+")
+            .query(&mut raw)
+            .unwrap();
+        let ms = |s: &str| s.split('-').next().unwrap().parse::<u64>().unwrap();
+        let running = events.ids.iter().find(|e| {
+            e.map
+                .get("id")
+                .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
+                .as_deref()
+                == Some(id.as_str())
+                && e.map
+                    .get("status")
+                    .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
+                    .as_deref()
+                    == Some("running")
+        });
+        let started = running.map(|e| ms(&e.id)).unwrap();
+        out.push(started - ms(&entry));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: i64 = redis::cmd("XLEN")
+        .arg("{pricing}:jobs:bulk")
+        .query(&mut raw)
+        .unwrap();
+    println!("  bulk entries still queued after the urgent rounds: {left}");
+    out
+}
+
+fn pricing_ms(bytes: &[u8]) -> f64 {
+    let e = pricing_worker::engine::Engine::new(1 << 30);
+    let t = Instant::now();
+    let n = 20;
+    for _ in 0..n {
+        e.price("x", bytes, None).unwrap();
+    }
+    t.elapsed().as_secs_f64() * 1000.0 / n as f64
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("redis-server not found: skipping the worker benches");
+        return;
+    }
+    let n = 4000;
+    for (procs, cache) in [(1, false), (2, false), (1, true)] {
+        let rate = throughput(procs, n, cache);
+        println!(
+            "throughput: {procs} worker process(es) x concurrency 2, {n} cube jobs, cache {}: {rate:.0} jobs/s",
+            if cache { "on" } else { "off" }
+        );
+    }
+    let cube = cube();
+    let big = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus/ADIS16480.STL"),
+    )
+    .unwrap();
+    for (name, model) in [("cube (small)", &cube), ("ADIS16480.STL (2 MB)", &big)] {
+        let job_ms = pricing_ms(model);
+        let waits = urgent_wait(5000, model, 20);
+        let mut w = waits;
+        w.sort_unstable();
+        println!(
+            "urgent wait with a 5,000-job bulk backlog of {name} (one bulk job prices in {job_ms:.1} ms in-process): median {} ms, max {} ms over {} rounds",
+            w[w.len() / 2],
+            w[w.len() - 1],
+            w.len()
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Prometheus metrics and the `/metrics` + `/healthz` HTTP endpoint.
+//!
+//! Hand-rolled on atomics and a std `TcpListener`: a dozen series and two routes do not
+//! justify an HTTP framework and a metrics registry in a CPU-bound worker.
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::protocol::{Priority, now_ms};
+
+/// How a job left a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Priced (or answered from the cache).
+    Done,
+    /// Failed permanently (bad model, bad params).
+    Failed,
+    /// Sent to the dead-letter stream.
+    Dead,
+    /// Scheduled for a retry after a transient failure.
+    Retried,
+    /// Skipped: a final result already existed, or another entry was pricing the same id.
+    Duplicate,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 5] = [
+        Outcome::Done,
+        Outcome::Failed,
+        Outcome::Dead,
+        Outcome::Retried,
+        Outcome::Duplicate,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Dead => "dead",
+            Outcome::Retried => "retried",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+const BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// The worker's counters and gauges.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    jobs: [[AtomicU64; 3]; 5],
+    duration_buckets: [AtomicU64; BUCKETS.len()],
+    duration_count: AtomicU64,
+    duration_sum_us: AtomicU64,
+    /// Jobs fetched and not finished.
+    pub in_flight: AtomicI64,
+    /// Entries taken back from dead workers with XAUTOCLAIM.
+    pub claimed_back: AtomicU64,
+    /// Jobs written to the dead-letter stream.
+    pub dead_lettered: AtomicU64,
+    /// Jobs answered from the content cache.
+    pub cache_hits: AtomicU64,
+    /// Redis commands that failed (each is retried after a reconnect).
+    pub redis_errors: AtomicU64,
+    /// Pricing threads abandoned after the wall-time limit (still burning a core).
+    pub stuck_threads: AtomicI64,
+    /// Per work stream: entries not yet delivered to the group.
+    pub lag: [AtomicI64; 3],
+    /// Per work stream: entries delivered and not acknowledged.
+    pub pending: [AtomicI64; 3],
+    /// When Redis last answered, ms since the epoch (for `/healthz`).
+    pub redis_ok_ms: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts one job that left with `outcome`.
+    pub fn job(&self, outcome: Outcome, p: Priority) {
+        let o = Outcome::ALL.iter().position(|x| *x == outcome).unwrap_or(0);
+        self.jobs[o][p.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records how long a job took from fetch to result, in seconds.
+    pub fn duration(&self, secs: f64) {
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.duration_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.duration_count.fetch_add(1, Ordering::Relaxed);
+        self.duration_sum_us
+            .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Notes that Redis answered just now.
+    pub fn redis_ok(&self) {
+        self.redis_ok_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let r = Ordering::Relaxed;
+        s.push_str("# HELP pricing_worker_jobs_total Jobs finished by this worker, by outcome and priority.\n# TYPE pricing_worker_jobs_total counter\n");
+        for (o, row) in Outcome::ALL.iter().zip(&self.jobs) {
+            for p in Priority::ALL {
+                let _ = writeln!(
+                    s,
+                    "pricing_worker_jobs_total{{outcome=\"{}\",priority=\"{}\"}} {}",
+                    o.as_str(),
+                    p.as_str(),
+                    row[p.index()].load(r)
+                );
+            }
+        }
+        s.push_str("# HELP pricing_worker_job_duration_seconds Time from fetch to stored result.\n# TYPE pricing_worker_job_duration_seconds histogram\n");
+        for (b, c) in BUCKETS.iter().zip(&self.duration_buckets) {
+            let _ = writeln!(
+                s,
+                "pricing_worker_job_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                c.load(r)
+            );
+        }
+        let count = self.duration_count.load(r);
+        let _ = writeln!(
+            s,
+            "pricing_worker_job_duration_seconds_bucket{{le=\"+Inf\"}} {count}\npricing_worker_job_duration_seconds_sum {}\npricing_worker_job_duration_seconds_count {count}",
+            self.duration_sum_us.load(r) as f64 / 1e6
+        );
+        let gauge = |s: &mut String, name: &str, help: &str, kind: &str, v: i64| {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        gauge(
+            &mut s,
+            "pricing_worker_in_flight",
+            "Jobs fetched and not finished.",
+            "gauge",
+            self.in_flight.load(r),
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_claimed_back_total",
+            "Entries claimed back from dead workers.",
+            "counter",
+            self.claimed_back.load(r) as i64,
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_dead_lettered_total",
+            "Jobs sent to the dead-letter stream.",
+            "counter",
+            self.dead_lettered.load(r) as i64,
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_cache_hits_total",
+            "Jobs answered from the content cache.",
+            "counter",
+            self.cache_hits.load(r) as i64,
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_redis_errors_total",
+            "Redis commands that failed.",
+            "counter",
+            self.redis_errors.load(r) as i64,
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_stuck_threads",
+            "Pricing threads abandoned after the wall-time limit.",
+            "gauge",
+            self.stuck_threads.load(r),
+        );
+        for (name, help, arr) in [
+            (
+                "pricing_worker_queue_lag",
+                "Entries of a work stream not yet delivered to the group.",
+                &self.lag,
+            ),
+            (
+                "pricing_worker_queue_pending",
+                "Entries of a work stream delivered and not acknowledged.",
+                &self.pending,
+            ),
+        ] {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for p in Priority::ALL {
+                let _ = writeln!(
+                    s,
+                    "{name}{{priority=\"{}\"}} {}",
+                    p.as_str(),
+                    arr[p.index()].load(r)
+                );
+            }
+        }
+        s
+    }
+}
+
+/// Serves `/metrics` and `/healthz` on `listener` until the process exits. `/healthz` is
+/// 200 while Redis answered within `healthy_within`, else 503.
+pub fn serve(listener: TcpListener, metrics: Arc<Metrics>, healthy_within: Duration) {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let m = Arc::clone(&metrics);
+        // One short-lived thread per scrape: scrapes are rare and must not queue behind
+        // a slow client.
+        std::thread::spawn(move || handle(stream, &m, healthy_within));
+    }
+}
+
+fn handle(mut stream: TcpStream, m: &Metrics, healthy_within: Duration) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 1024];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    let req = String::from_utf8_lossy(&buf[..n]);
+    let path = req.split_whitespace().nth(1).unwrap_or("/");
+    let (status, ctype, body) = match path {
+        "/metrics" => ("200 OK", "text/plain; version=0.0.4", m.render()),
+        "/healthz" => {
+            let age = now_ms().saturating_sub(m.redis_ok_ms.load(Ordering::Relaxed));
+            if age <= healthy_within.as_millis() as u64 {
+                ("200 OK", "text/plain", "ok\n".to_string())
+            } else {
+                (
+                    "503 Service Unavailable",
+                    "text/plain",
+                    format!("redis unreachable for {age} ms\n"),
+                )
+            }
+        }
+        _ => ("404 Not Found", "text/plain", "not found\n".to_string()),
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}

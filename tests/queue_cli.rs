@@ -1,0 +1,183 @@
+//! `pricing submit`, `pricing status` and `pricing queue stats` against a real
+//! redis-server and a worker, and the worker's quote against the CLI's.
+// A panic in a test helper is a failed test, like `allow-unwrap-in-tests` for #[test] fns.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pricing_worker::metrics::Metrics;
+use pricing_worker::runner::{self, WorkerConfig};
+
+struct Redis {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(dir.path())
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed");
+        let r = Redis {
+            child,
+            port,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while redis_ping(&r.url()).is_none() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        r
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+fn redis_ping(url: &str) -> Option<()> {
+    let mut c = pricing_worker::client::Client::connect(url, "{pricing}").ok()?;
+    c.stats().ok().map(|_| ())
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pricing(args: &[&str], url: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
+        .args(args)
+        .env("PRICING_REDIS_URL", url)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What the CLI prints for one file.
+///
+/// MERGE: replace the body with
+/// `serde_json::from_str(&pricing(&["quote", "--json", file], "").1).unwrap()`
+/// once `pricing quote --json` lands (the worker's engine adapter switches at the same time).
+fn cli_json(file: &str) -> serde_json::Value {
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+    pricing_worker::engine::Engine::new(1 << 30)
+        .price(file, &bytes, None)
+        .unwrap()
+}
+
+#[test]
+fn submit_wait_status_and_stats_through_a_real_worker() {
+    let redis = Redis::start();
+    let root = tempfile::tempdir().unwrap();
+    let mut cfg = WorkerConfig::new(&redis.url(), root.path());
+    cfg.concurrency = 2;
+    cfg.block = Duration::from_millis(100);
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || runner::run(cfg, stop, Arc::new(Metrics::default())))
+    };
+
+    let file = "fixtures/cube-20mm.stl";
+    let (code, out, err) = pricing(
+        &[
+            "submit",
+            file,
+            "--priority",
+            "urgent",
+            "--id",
+            "cli-1",
+            "--wait",
+        ],
+        &redis.url(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(record["status"], "done", "{record}");
+    assert_eq!(
+        record["quote"],
+        cli_json(file),
+        "the worker's quote must equal the CLI's"
+    );
+
+    let (code, out, _) = pricing(&["status", "cli-1"], &redis.url());
+    assert_eq!(code, 0);
+    let again: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(again, record);
+
+    // Without --wait: prints the id at once; the same id again is not priced twice.
+    let (code, out, _) = pricing(
+        &["submit", file, "--id", "cli-1", "--priority", "bulk"],
+        &redis.url(),
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("\"cli-1\""), "{out}");
+
+    let outside = format!("file://{}/../x.stl", root.path().display());
+    let (code, out, _) = pricing(
+        &["submit", &outside, "--id", "cli-2", "--wait"],
+        &redis.url(),
+    );
+    assert_eq!(code, 3, "a failed job exits 3: {out}");
+    assert!(
+        out.contains("model_not_found") || out.contains("model_outside_root"),
+        "{out}"
+    );
+
+    let (code, _, err) = pricing(&["status", "never-submitted"], &redis.url());
+    assert_eq!(code, 1);
+    assert!(err.contains("no record"), "{err}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, out, _) = pricing(&["queue", "stats", "--json"], &redis.url());
+        assert_eq!(code, 0);
+        let stats: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        if stats["length"] == serde_json::json!([0, 0, 0]) {
+            assert_eq!(stats["pending"], serde_json::json!([0, 0, 0]));
+            break;
+        }
+        assert!(Instant::now() < deadline, "queue never drained: {stats}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, out, _) = pricing(&["queue", "stats"], &redis.url());
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("urgent") && out.contains("dead letters"),
+        "{out}"
+    );
+    stop.store(true, Ordering::Relaxed);
+    worker.join().unwrap().unwrap();
+}
