@@ -239,7 +239,9 @@ pub fn autoclaim(
     })?;
     let mut out = Vec::new();
     for s in reply.claimed {
-        let deliveries = delivery_count(conn, &stream, &s.id).unwrap_or(u64::MAX);
+        // On error give up the batch: the entries stay pending (now ours, unrenewed) and
+        // are claimed back again later. Guessing a count could dead-letter a good job.
+        let deliveries = delivery_count(conn, &stream, &s.id)?;
         out.push(Entry::from_stream_id(p, s, deliveries));
     }
     Ok((out, reply.next_stream_id))
