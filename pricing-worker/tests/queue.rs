@@ -165,6 +165,151 @@ fn auth_in_the_url_works_and_the_password_is_never_logged() {
     );
 }
 
+/// A private CA and a server certificate for localhost, made with the openssl CLI.
+fn make_certs(dir: &std::path::Path) -> bool {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pricing-test-ca",
+        ],
+    ]
+    .concat())
+        && run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat())
+        && run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ])
+}
+
+#[test]
+fn rediss_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    if !make_certs(dir.path()) {
+        eprintln!("openssl not available: skipping the TLS test");
+        return;
+    }
+    let port = free_port();
+    let mut server = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .args([
+            "--tls-cert-file",
+            "server.crt",
+            "--tls-key-file",
+            "server.key",
+            "--tls-ca-cert-file",
+            "ca.crt",
+            "--tls-auth-clients",
+            "no",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("rediss://localhost:{port}");
+    let ca = std::fs::read(dir.path().join("ca.crt")).unwrap();
+    let connect =
+        || pricing_worker::client::Client::connect_tls(&url, Some(&ca), "{pricing}").unwrap();
+    eventually(WAIT, "TLS redis up", || connect().stats().is_ok());
+    // The public roots do not trust this server.
+    assert!(
+        pricing_worker::client::Client::connect(&url, "{pricing}")
+            .unwrap()
+            .stats()
+            .is_err()
+    );
+    let root = models_root();
+    let ca_file = dir.path().join("ca.crt");
+    let _w = Worker::spawn_url(
+        &url,
+        root.path(),
+        &[
+            "--concurrency",
+            "1",
+            "--redis-ca-file",
+            ca_file.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    let mut client = connect();
+    client
+        .enqueue(&NewJob {
+            id: "tls".into(),
+            model: format!("file://{}/cube.stl", root.path().display()),
+            params: None,
+            priority: Priority::Normal,
+            name: None,
+        })
+        .unwrap();
+    assert_eq!(client.wait("tls", WAIT).unwrap().status, Status::Done);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
 fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
