@@ -165,6 +165,102 @@ fn auth_in_the_url_works_and_the_password_is_never_logged() {
     );
 }
 
+/// The contract needs no Rust: redis-cli alone enqueues (one XADD), uploads bytes
+/// (`SET -x`), reads back (one GET) and follows events with a consumer group.
+#[test]
+fn redis_cli_alone_speaks_the_protocol() {
+    use std::process::{Command, Stdio};
+    let redis = RedisServer::start();
+    let root = models_root();
+    let _w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
+    let port = redis.port.to_string();
+    let cli = |args: &[&str], stdin: Option<&[u8]>| -> String {
+        let mut c = Command::new("redis-cli")
+            .args(["-p", &port, "--raw"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(bytes) = stdin {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        drop(c.stdin.take());
+        String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+    };
+    cli(
+        &[
+            "XGROUP",
+            "CREATE",
+            "{pricing}:events",
+            "mes",
+            "$",
+            "MKSTREAM",
+        ],
+        None,
+    );
+    cli(&["-x", "SET", "uploads:cli"], Some(&cube()));
+    let model = format!("file://{}/cube.stl", root.path().display());
+    cli(
+        &[
+            "XADD",
+            "{pricing}:jobs:urgent",
+            "*",
+            "id",
+            "CLI-1",
+            "model",
+            &model,
+            "params",
+            r#"{"quantity":3,"material":"PLA"}"#,
+        ],
+        None,
+    );
+    cli(
+        &[
+            "XADD",
+            "{pricing}:jobs:bulk",
+            "*",
+            "id",
+            "CLI-2",
+            "model",
+            "redis:uploads:cli",
+        ],
+        None,
+    );
+    let mut client = redis.client();
+    wait_final(&mut client, &["CLI-1".into(), "CLI-2".into()], WAIT);
+    for (id, file, bytes, params) in [
+        (
+            "CLI-1",
+            root.path().join("cube.stl").display().to_string(),
+            cube(),
+            Some(r#"{"quantity":3,"material":"PLA"}"#),
+        ),
+        ("CLI-2", "uploads:cli".to_string(), cube(), None),
+    ] {
+        let raw = cli(&["GET", &format!("{{pricing}}:result:{id}")], None);
+        let v: serde_json::Value = serde_json::from_str(raw.trim()).unwrap();
+        assert_eq!(v["status"], "done", "{raw}");
+        assert_eq!(v["quote"], reference(&file, &bytes, params));
+    }
+    let events = cli(
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "mes",
+            "m1",
+            "COUNT",
+            "100",
+            "STREAMS",
+            "{pricing}:events",
+            ">",
+        ],
+        None,
+    );
+    assert_eq!(events.matches("done").count(), 2, "{events}");
+}
+
 /// A private CA and a server certificate for localhost, made with the openssl CLI.
 fn make_certs(dir: &std::path::Path) -> bool {
     let run = |args: &[&str]| {
