@@ -468,9 +468,18 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
         root.path().join("link.stl"),
     )
     .unwrap();
-    let mut w = Worker::spawn(&redis, root.path(), &["--concurrency", "2"]);
+    let mut w = Worker::spawn(
+        &redis,
+        root.path(),
+        &["--concurrency", "2", "--max-model-bytes", "4096"],
+    );
     let mut conn = redis.conn();
     let mut client = redis.client();
+    redis::cmd("SET")
+        .arg("uploads:big")
+        .arg(vec![b' '; 5000])
+        .query::<()>(&mut conn)
+        .unwrap();
     redis::cmd("SET")
         .arg("uploads:junk")
         .arg("hello, I am not a mesh")
@@ -530,6 +539,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             None,
             "model_not_found",
         ),
+        ("too-large", "redis:uploads:big".into(), None, "too_large"),
         (
             "missing-key",
             "redis:uploads:nope".into(),
