@@ -445,8 +445,9 @@ fn dispatch(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             continue;
         };
         fetches += 1;
-        running += 1;
-        spawn_job(shared, entry, done_tx.clone());
+        if spawn_job(shared, entry, done_tx.clone()) {
+            running += 1;
+        }
     }
 
     // Shutdown: fetch nothing more. Buffered entries were never started: stop renewing
@@ -606,8 +607,11 @@ fn heartbeat_loop(shared: &Shared, stop: &AtomicBool) {
     }
 }
 
-fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) {
+/// Starts the job's thread; `false` if the OS refused a thread (the entry stays pending
+/// and unrenewed, so it is claimed back later; the slot stays free).
+fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) -> bool {
     let s = Arc::clone(shared);
+    let held = entry.clone();
     s.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let r = std::thread::Builder::new()
         .name("job".into())
@@ -624,10 +628,14 @@ fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) {
             s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
             let _ = done.send(());
         });
-    if let Err(e) = r {
-        // The entry stays pending and is claimed back; the slot is given back at once.
-        error!(error = %e, "cannot start a job thread");
-        shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    match r {
+        Ok(_) => true,
+        Err(e) => {
+            error!(error = %e, "cannot start a job thread");
+            shared.release(&held);
+            shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+            false
+        }
     }
 }
 
