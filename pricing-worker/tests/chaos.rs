@@ -112,7 +112,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
 
 #[test]
 fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
-    const JOBS: usize = 400;
+    const JOBS: usize = 600;
     let mut redis = RedisServer::start();
     let root = models_root();
     let args = ["--concurrency", "1", "--cache-ttl-s", "0"];

@@ -440,8 +440,8 @@ fn metrics_and_healthz() {
         std::net::TcpStream::connect(&addr).is_ok()
             && http_get(&addr, "/healthz").starts_with("HTTP/1.1 200")
     });
-    let m = http_get(&addr, "/metrics");
-    for series in [
+    // The record is stored before the job thread counts the job: scrape until it has.
+    let series = [
         "pricing_worker_jobs_total{outcome=\"done\",priority=\"urgent\"} 1",
         "pricing_worker_job_duration_seconds_count 1",
         "pricing_worker_in_flight 0",
@@ -450,8 +450,18 @@ fn metrics_and_healthz() {
         "pricing_worker_claimed_back_total 0",
         "pricing_worker_dead_lettered_total 0",
         "pricing_worker_cache_hits_total 0",
-    ] {
-        assert!(m.contains(series), "missing {series} in\n{m}");
+    ];
+    let mut m = String::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        m = http_get(&addr, "/metrics");
+        if series.iter().all(|s| m.contains(s)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for s in series {
+        assert!(m.contains(s), "missing {s} in\n{m}");
     }
     assert!(http_get(&addr, "/nope").starts_with("HTTP/1.1 404"));
 }
