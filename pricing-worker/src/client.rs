@@ -92,8 +92,18 @@ pub struct Client {
 impl Client {
     /// Connects (lazily) to `url` with key prefix `prefix` (`{pricing}` by default).
     pub fn connect(url: &str, prefix: &str) -> Result<Client, ClientError> {
+        Client::connect_tls(url, None, prefix)
+    }
+
+    /// Like [`Client::connect`], trusting only the CA certificates in `ca_pem` for
+    /// `rediss://`.
+    pub fn connect_tls(
+        url: &str,
+        ca_pem: Option<&[u8]>,
+        prefix: &str,
+    ) -> Result<Client, ClientError> {
         Ok(Client {
-            conn: RedisConn::open(url, Duration::from_secs(10))?,
+            conn: RedisConn::open_tls(url, ca_pem, Duration::from_secs(10))?,
             keys: Keys::new(prefix),
         })
     }

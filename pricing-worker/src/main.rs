@@ -22,6 +22,9 @@ struct Args {
         default_value = "redis://127.0.0.1:6379"
     )]
     redis: String,
+    /// PEM file of CA certificates to trust for rediss:// (default: the public roots).
+    #[arg(long, env = "PRICING_REDIS_CA_FILE")]
+    redis_ca_file: Option<PathBuf>,
     /// Directory that file:// models must resolve into.
     #[arg(long, env = "PRICING_MODELS_ROOT")]
     models_root: PathBuf,
@@ -85,6 +88,15 @@ fn main() {
     let args = Args::parse();
     init_logging(args.log_json);
     let mut cfg = WorkerConfig::new(&args.redis, &args.models_root);
+    if let Some(ca) = &args.redis_ca_file {
+        match std::fs::read(ca) {
+            Ok(pem) => cfg.tls_ca_pem = Some(pem),
+            Err(e) => {
+                tracing::error!(file = %ca.display(), error = %e, "cannot read the Redis CA file");
+                std::process::exit(2);
+            }
+        }
+    }
     if let Some(n) = args.concurrency {
         cfg.concurrency = n;
     }

@@ -74,11 +74,32 @@ pub struct RedisConn {
 impl RedisConn {
     /// A lazily connected connection to `url` (redis://, rediss://, with AUTH in the URL).
     pub fn open(url: &str, io_timeout: Duration) -> Result<RedisConn, QueueError> {
+        RedisConn::open_tls(url, None, io_timeout)
+    }
+
+    /// Like [`RedisConn::open`], trusting only the CA certificates in `ca_pem` (PEM) for
+    /// `rediss://`: a Redis with a private CA, as most managed and in-house ones have.
+    pub fn open_tls(
+        url: &str,
+        ca_pem: Option<&[u8]>,
+        io_timeout: Duration,
+    ) -> Result<RedisConn, QueueError> {
         install_tls_provider();
-        let client = redis::Client::open(url).map_err(|source| QueueError::BadUrl {
+        let bad = |source| QueueError::BadUrl {
             url: redact_url(url),
             source,
-        })?;
+        };
+        let client = match ca_pem {
+            None => redis::Client::open(url).map_err(bad)?,
+            Some(pem) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.to_vec()),
+                },
+            )
+            .map_err(bad)?,
+        };
         Ok(RedisConn {
             client,
             conn: None,
@@ -239,7 +260,9 @@ pub fn autoclaim(
     })?;
     let mut out = Vec::new();
     for s in reply.claimed {
-        let deliveries = delivery_count(conn, &stream, &s.id).unwrap_or(u64::MAX);
+        // On error give up the batch: the entries stay pending (now ours, unrenewed) and
+        // are claimed back again later. Guessing a count could dead-letter a good job.
+        let deliveries = delivery_count(conn, &stream, &s.id)?;
         out.push(Entry::from_stream_id(p, s, deliveries));
     }
     Ok((out, reply.next_stream_id))

@@ -38,6 +38,8 @@ use crate::queue::{self, Entry, QueueError, RedisConn, Scripts, redact_url};
 pub struct WorkerConfig {
     /// redis://, rediss:// (TLS); AUTH as `redis://user:password@host`.
     pub redis_url: String,
+    /// PEM CA certificates to trust for `rediss://` instead of the public roots.
+    pub tls_ca_pem: Option<Vec<u8>>,
     /// `file://` models must resolve inside this directory.
     pub models_root: PathBuf,
     /// Jobs priced at once by this process.
@@ -84,6 +86,7 @@ impl WorkerConfig {
     pub fn new(redis_url: &str, models_root: &Path) -> WorkerConfig {
         WorkerConfig {
             redis_url: redis_url.to_string(),
+            tls_ca_pem: None,
             models_root: models_root.to_path_buf(),
             concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -201,7 +204,7 @@ impl Shared {
         if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
             return Ok(c);
         }
-        RedisConn::open(&self.cfg.redis_url, Duration::from_secs(10))
+        open_conn(&self.cfg, Duration::from_secs(10))
     }
 
     fn put_back(&self, c: RedisConn) {
@@ -237,6 +240,10 @@ impl Shared {
             }
         }
     }
+}
+
+fn open_conn(cfg: &WorkerConfig, io_timeout: Duration) -> Result<RedisConn, QueueError> {
+    RedisConn::open_tls(&cfg.redis_url, cfg.tls_ca_pem.as_deref(), io_timeout)
 }
 
 /// Exponential backoff with full jitter.
@@ -291,7 +298,7 @@ pub fn run(
             cfg.models_root.display()
         ))
     })?;
-    let mut conn = RedisConn::open(&cfg.redis_url, cfg.block + Duration::from_secs(5))?;
+    let mut conn = open_conn(&cfg, cfg.block + Duration::from_secs(5))?;
     info!(
         redis = %redact_url(&cfg.redis_url),
         consumer = %cfg.consumer,
@@ -438,8 +445,9 @@ fn dispatch(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             continue;
         };
         fetches += 1;
-        running += 1;
-        spawn_job(shared, entry, done_tx.clone());
+        if spawn_job(shared, entry, done_tx.clone()) {
+            running += 1;
+        }
     }
 
     // Shutdown: fetch nothing more. Buffered entries were never started: stop renewing
@@ -543,7 +551,7 @@ fn maintenance(
 }
 
 fn heartbeat_loop(shared: &Shared, stop: &AtomicBool) {
-    let Ok(mut conn) = RedisConn::open(&shared.cfg.redis_url, Duration::from_secs(5)) else {
+    let Ok(mut conn) = open_conn(&shared.cfg, Duration::from_secs(5)) else {
         return;
     };
     let keys = &shared.keys;
@@ -599,8 +607,11 @@ fn heartbeat_loop(shared: &Shared, stop: &AtomicBool) {
     }
 }
 
-fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) {
+/// Starts the job's thread; `false` if the OS refused a thread (the entry stays pending
+/// and unrenewed, so it is claimed back later; the slot stays free).
+fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) -> bool {
     let s = Arc::clone(shared);
+    let held = entry.clone();
     s.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let r = std::thread::Builder::new()
         .name("job".into())
@@ -617,10 +628,14 @@ fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<()>) {
             s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
             let _ = done.send(());
         });
-    if let Err(e) = r {
-        // The entry stays pending and is claimed back; the slot is given back at once.
-        error!(error = %e, "cannot start a job thread");
-        shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    match r {
+        Ok(_) => true,
+        Err(e) => {
+            error!(error = %e, "cannot start a job thread");
+            shared.release(&held);
+            shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+            false
+        }
     }
 }
 

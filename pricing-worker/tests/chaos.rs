@@ -112,7 +112,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
 
 #[test]
 fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
-    const JOBS: usize = 400;
+    const JOBS: usize = 600;
     let mut redis = RedisServer::start();
     let root = models_root();
     let args = ["--concurrency", "1", "--cache-ttl-s", "0"];
@@ -202,4 +202,56 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
         a.wait_exit(Duration::from_secs(20)).is_some()
             && b.wait_exit(Duration::from_secs(20)).is_some()
     );
+}
+
+#[test]
+fn dropped_connections_mid_run_lose_nothing() {
+    const JOBS: usize = 400;
+    let redis = RedisServer::start();
+    let root = models_root();
+    let args = ["--concurrency", "2", "--cache-ttl-s", "0"];
+    let mut a = Worker::spawn(&redis, root.path(), &args);
+    let mut client = redis.client();
+    let mut conn = redis.conn();
+    redis::cmd("SET")
+        .arg("m")
+        .arg(cube())
+        .query::<()>(&mut conn)
+        .unwrap();
+    let ids: Vec<String> = (0..JOBS).map(|i| format!("d-{i}")).collect();
+    for id in &ids {
+        client
+            .enqueue(&NewJob {
+                id: id.clone(),
+                model: "redis:m".into(),
+                params: None,
+                priority: Priority::Bulk,
+                name: None,
+            })
+            .unwrap();
+    }
+    // Like a NAT or a proxy resetting every connection: CLIENT KILL all but ours, 5 times.
+    let mut kills = 0;
+    for _ in 0..5 {
+        let n: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .arg("SKIPME")
+            .arg("yes")
+            .query(&mut conn)
+            .unwrap();
+        kills += n;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("killed {kills} client connections");
+    let results = wait_final(&mut client, &ids, Duration::from_secs(60));
+    assert!(results.values().all(|r| r.status == Status::Done));
+    eventually(Duration::from_secs(30), "no pending entries", || {
+        pending_total(&mut conn) == 0
+    });
+    let finals = final_events(&mut conn);
+    assert!(ids.iter().all(|id| finals.get(id) == Some(&1)));
+    assert!(a.is_running());
+    assert!(kills > 0);
 }

@@ -165,6 +165,247 @@ fn auth_in_the_url_works_and_the_password_is_never_logged() {
     );
 }
 
+/// The contract needs no Rust: redis-cli alone enqueues (one XADD), uploads bytes
+/// (`SET -x`), reads back (one GET) and follows events with a consumer group.
+#[test]
+fn redis_cli_alone_speaks_the_protocol() {
+    use std::process::{Command, Stdio};
+    let redis = RedisServer::start();
+    let root = models_root();
+    let _w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
+    let port = redis.port.to_string();
+    let cli = |args: &[&str], stdin: Option<&[u8]>| -> String {
+        let mut c = Command::new("redis-cli")
+            .args(["-p", &port, "--raw"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(bytes) = stdin {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        drop(c.stdin.take());
+        String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+    };
+    cli(
+        &[
+            "XGROUP",
+            "CREATE",
+            "{pricing}:events",
+            "mes",
+            "$",
+            "MKSTREAM",
+        ],
+        None,
+    );
+    cli(&["-x", "SET", "uploads:cli"], Some(&cube()));
+    let model = format!("file://{}/cube.stl", root.path().display());
+    cli(
+        &[
+            "XADD",
+            "{pricing}:jobs:urgent",
+            "*",
+            "id",
+            "CLI-1",
+            "model",
+            &model,
+            "params",
+            r#"{"quantity":3,"material":"PLA"}"#,
+        ],
+        None,
+    );
+    cli(
+        &[
+            "XADD",
+            "{pricing}:jobs:bulk",
+            "*",
+            "id",
+            "CLI-2",
+            "model",
+            "redis:uploads:cli",
+        ],
+        None,
+    );
+    let mut client = redis.client();
+    wait_final(&mut client, &["CLI-1".into(), "CLI-2".into()], WAIT);
+    for (id, file, bytes, params) in [
+        (
+            "CLI-1",
+            root.path().join("cube.stl").display().to_string(),
+            cube(),
+            Some(r#"{"quantity":3,"material":"PLA"}"#),
+        ),
+        ("CLI-2", "uploads:cli".to_string(), cube(), None),
+    ] {
+        let raw = cli(&["GET", &format!("{{pricing}}:result:{id}")], None);
+        let v: serde_json::Value = serde_json::from_str(raw.trim()).unwrap();
+        assert_eq!(v["status"], "done", "{raw}");
+        assert_eq!(v["quote"], reference(&file, &bytes, params));
+    }
+    let events = cli(
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "mes",
+            "m1",
+            "COUNT",
+            "100",
+            "STREAMS",
+            "{pricing}:events",
+            ">",
+        ],
+        None,
+    );
+    assert_eq!(events.matches("done").count(), 2, "{events}");
+}
+
+/// A private CA and a server certificate for localhost, made with the openssl CLI.
+fn make_certs(dir: &std::path::Path) -> bool {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pricing-test-ca",
+        ],
+    ]
+    .concat())
+        && run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat())
+        && run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ])
+}
+
+#[test]
+fn rediss_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    if !make_certs(dir.path()) {
+        eprintln!("openssl not available: skipping the TLS test");
+        return;
+    }
+    let port = free_port();
+    let mut server = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .args([
+            "--tls-cert-file",
+            "server.crt",
+            "--tls-key-file",
+            "server.key",
+            "--tls-ca-cert-file",
+            "ca.crt",
+            "--tls-auth-clients",
+            "no",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("rediss://localhost:{port}");
+    let ca = std::fs::read(dir.path().join("ca.crt")).unwrap();
+    let connect =
+        || pricing_worker::client::Client::connect_tls(&url, Some(&ca), "{pricing}").unwrap();
+    eventually(WAIT, "TLS redis up", || connect().stats().is_ok());
+    // The public roots do not trust this server.
+    assert!(
+        pricing_worker::client::Client::connect(&url, "{pricing}")
+            .unwrap()
+            .stats()
+            .is_err()
+    );
+    let root = models_root();
+    let ca_file = dir.path().join("ca.crt");
+    let _w = Worker::spawn_url(
+        &url,
+        root.path(),
+        &[
+            "--concurrency",
+            "1",
+            "--redis-ca-file",
+            ca_file.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    let mut client = connect();
+    client
+        .enqueue(&NewJob {
+            id: "tls".into(),
+            model: format!("file://{}/cube.stl", root.path().display()),
+            params: None,
+            priority: Priority::Normal,
+            name: None,
+        })
+        .unwrap();
+    assert_eq!(client.wait("tls", WAIT).unwrap().status, Status::Done);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
 fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -199,8 +440,8 @@ fn metrics_and_healthz() {
         std::net::TcpStream::connect(&addr).is_ok()
             && http_get(&addr, "/healthz").starts_with("HTTP/1.1 200")
     });
-    let m = http_get(&addr, "/metrics");
-    for series in [
+    // The record is stored before the job thread counts the job: scrape until it has.
+    let series = [
         "pricing_worker_jobs_total{outcome=\"done\",priority=\"urgent\"} 1",
         "pricing_worker_job_duration_seconds_count 1",
         "pricing_worker_in_flight 0",
@@ -209,8 +450,18 @@ fn metrics_and_healthz() {
         "pricing_worker_claimed_back_total 0",
         "pricing_worker_dead_lettered_total 0",
         "pricing_worker_cache_hits_total 0",
-    ] {
-        assert!(m.contains(series), "missing {series} in\n{m}");
+    ];
+    let mut m = String::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        m = http_get(&addr, "/metrics");
+        if series.iter().all(|s| m.contains(s)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for s in series {
+        assert!(m.contains(s), "missing {s} in\n{m}");
     }
     assert!(http_get(&addr, "/nope").starts_with("HTTP/1.1 404"));
 }
@@ -227,9 +478,18 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
         root.path().join("link.stl"),
     )
     .unwrap();
-    let mut w = Worker::spawn(&redis, root.path(), &["--concurrency", "2"]);
+    let mut w = Worker::spawn(
+        &redis,
+        root.path(),
+        &["--concurrency", "2", "--max-model-bytes", "4096"],
+    );
     let mut conn = redis.conn();
     let mut client = redis.client();
+    redis::cmd("SET")
+        .arg("uploads:big")
+        .arg(vec![b' '; 5000])
+        .query::<()>(&mut conn)
+        .unwrap();
     redis::cmd("SET")
         .arg("uploads:junk")
         .arg("hello, I am not a mesh")
@@ -289,6 +549,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             None,
             "model_not_found",
         ),
+        ("too-large", "redis:uploads:big".into(), None, "too_large"),
         (
             "missing-key",
             "redis:uploads:nope".into(),

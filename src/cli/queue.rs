@@ -30,11 +30,24 @@ pub struct RedisArgs {
     /// Key prefix of the queue.
     #[arg(long, env = "PRICING_PREFIX", default_value = DEFAULT_PREFIX)]
     pub prefix: String,
+    /// PEM file of CA certificates to trust for rediss:// (default: the public roots).
+    #[arg(long, env = "PRICING_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<std::path::PathBuf>,
 }
 
 impl RedisArgs {
     fn client(&self) -> Option<Client> {
-        match Client::connect(&self.redis, &self.prefix) {
+        let ca = match &self.redis_ca_file {
+            Some(f) => match std::fs::read(f) {
+                Ok(pem) => Some(pem),
+                Err(e) => {
+                    eprintln!("error: cannot read the Redis CA file {}: {e}", f.display());
+                    return None;
+                }
+            },
+            None => None,
+        };
+        match Client::connect_tls(&self.redis, ca.as_deref(), &self.prefix) {
             Ok(c) => Some(c),
             Err(e) => {
                 eprintln!("error: {e}");
