@@ -434,7 +434,7 @@ fn describe(v: &Value) -> String {
         Value::Float(f) => format!("{f}"),
         Value::Boolean(b) => format!("{b}"),
         Value::Datetime(d) => format!("the date {d}"),
-        Value::Array(_) => "an array".into(),
+        Value::Array(a) => format!("an array of {} items", a.len()),
         Value::Table(_) => "a table".into(),
     }
 }
