@@ -18,7 +18,9 @@
 
 pub mod analysis;
 pub mod estimate;
+pub mod fit;
 pub mod mesh;
+pub mod price;
 pub mod profile;
 pub mod units;
 pub mod warning;

@@ -1,1 +1,355 @@
-//! Resin (SLA/MSLA) estimate. Not built yet: see the quote issue.
+//! Resin (SLA/MSLA) estimate, following PrusaSlicer's SLA time model
+//! (`SLAPrintSteps.cpp`, `merge_slices_and_eval_stats`).
+//!
+//! Time does not depend on volume but on layers: each layer costs its exposure (fading
+//! linearly from `initial_exposure_time` to `exposure_time` over `faded_layers`), a tilt
+//! or peel (slow when the layer covers more than `area_fill` % of the display, because a
+//! large cured area sticks to the film) and a fixed delay; tower moves are added once.
+//!
+//! Resin is the part plus supports plus the pad. Supports are estimated from the faces
+//! that face down more steeply than the overhang angle: their projected area is the
+//! contact area, and the column under them (down to the platform, plus the elevation)
+//! is filled by pillars at `support_density`. This ignores that a column may end on the
+//! part below instead of the platform, so it errs on the side of more resin.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::{Estimate, EstimateError, RoleFigures, Technology};
+use crate::analysis::Part;
+use crate::mesh::Mesh;
+use crate::profile::sla::SlaProfile;
+use crate::warning::Warning;
+
+/// Most layers an estimate will build; past it the units are surely wrong.
+pub const MAX_LAYERS: u64 = 200_000;
+
+/// Density used for `material_g` when no material is known, g/cm³ (a standard resin).
+/// The quoter replaces it with the material's density.
+pub const NOMINAL_RESIN_DENSITY: f64 = 1.1;
+
+/// Cross-section area of `mesh` at the middle of each of `layers` layers of height `h`
+/// starting at z = 0, mm².
+///
+/// Every triangle adds its oriented cut segment's shoelace term to each layer it spans,
+/// so holes subtract themselves and no polygon is ever built. The work is one pass over
+/// the triangles plus the layers each one spans, split over threads.
+pub fn layer_areas(mesh: &Mesh, h: f64, layers: usize) -> Vec<f64> {
+    if layers == 0 || h.is_nan() || h <= 0.0 {
+        return vec![0.0; layers];
+    }
+    mesh.triangles
+        .par_chunks(4096)
+        .fold(
+            || vec![0.0f64; layers],
+            |mut acc, chunk| {
+                for t in chunk {
+                    let v = t.map(|i| {
+                        let p = mesh.positions.get(i as usize).copied().unwrap_or([0.0; 3]);
+                        [p[0] as f64, p[1] as f64, p[2] as f64]
+                    });
+                    add_triangle(&mut acc, v, h);
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![0.0f64; layers],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        )
+}
+
+fn add_triangle(acc: &mut [f64], v: [[f64; 3]; 3], h: f64) {
+    let zmin = v[0][2].min(v[1][2]).min(v[2][2]);
+    let zmax = v[0][2].max(v[1][2]).max(v[2][2]);
+    // Layer k is cut at z = (k + 0.5) h.
+    let first = ((zmin / h) - 0.5).ceil().max(0.0);
+    let last = ((zmax / h) - 0.5).floor();
+    if first.is_nan() || last.is_nan() || first > last || !last.is_finite() {
+        return;
+    }
+    let (first, last) = (
+        first as usize,
+        (last as usize).min(acc.len().saturating_sub(1)),
+    );
+    let e1 = sub(v[1], v[0]);
+    let e2 = sub(v[2], v[0]);
+    let (nx, ny) = (e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2]);
+    for (k, slot) in acc.iter_mut().enumerate().take(last + 1).skip(first) {
+        let z = (k as f64 + 0.5) * h;
+        let mut pts = [[0.0f64; 2]; 2];
+        let mut n = 0;
+        for (a, b) in [(0, 1), (1, 2), (2, 0)] {
+            let (pa, pb) = (v[a], v[b]);
+            // Half-open: a vertex exactly on the plane counts as below, so a cut through a
+            // vertex yields exactly two points.
+            if (pa[2] > z) != (pb[2] > z) && n < 2 {
+                let t = (z - pa[2]) / (pb[2] - pa[2]);
+                pts[n] = [pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])];
+                n += 1;
+            }
+        }
+        if n != 2 {
+            continue;
+        }
+        let (mut p, mut q) = (pts[0], pts[1]);
+        // Orient the segment so the outward normal is on its right: outer contours run
+        // counter-clockwise and add, holes run clockwise and subtract.
+        let d = [q[0] - p[0], q[1] - p[1]];
+        if d[1] * nx - d[0] * ny < 0.0 {
+            std::mem::swap(&mut p, &mut q);
+        }
+        *slot += 0.5 * (p[0] * q[1] - q[0] * p[1]);
+    }
+}
+
+fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+/// Faces that need support: projected area (mm²) and the volume of the columns under
+/// them down to z = 0 (mm³, before the support density).
+pub(crate) fn overhangs(mesh: &Mesh, overhang_angle_deg: f64) -> (f64, f64) {
+    let limit = overhang_angle_deg.to_radians().cos();
+    mesh.triangles
+        .par_iter()
+        .map(|t| {
+            let v = t.map(|i| {
+                let p = mesh.positions.get(i as usize).copied().unwrap_or([0.0; 3]);
+                [p[0] as f64, p[1] as f64, p[2] as f64]
+            });
+            let e1 = sub(v[1], v[0]);
+            let e2 = sub(v[2], v[0]);
+            let n = [
+                e1[1] * e2[2] - e1[2] * e2[1],
+                e1[2] * e2[0] - e1[0] * e2[2],
+                e1[0] * e2[1] - e1[1] * e2[0],
+            ];
+            let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+            if len.is_nan() || len <= 0.0 || n[2] / len >= -limit {
+                return (0.0, 0.0);
+            }
+            let projected = 0.5 * -n[2];
+            let zc = (v[0][2] + v[1][2] + v[2][2]) / 3.0;
+            (projected, projected * zc.max(0.0))
+        })
+        .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// Estimates printing `part` (in mm, on the platform) in resin with `profile`, with or
+/// without supports (without, the part is printed straight on the platform).
+pub fn estimate(
+    part: &Part,
+    profile: &SlaProfile,
+    supports: bool,
+) -> Result<Estimate, EstimateError> {
+    let a = &part.analysis;
+    if !a.has_volume() {
+        return Err(EstimateError::NoVolume {
+            volume_mm3: a.volume_mm3,
+            area_mm2: a.area_mm2,
+        });
+    }
+    let h = profile.layer_height;
+    let height = a.bbox_mm.size[2];
+    let elevation = if supports {
+        profile.support_object_elevation
+    } else {
+        0.0
+    };
+    let model_layers_f = (height / h).ceil().max(1.0);
+    let support_layers_f = (elevation / h).ceil();
+    let total = model_layers_f + support_layers_f;
+    if total.is_nan() || total > MAX_LAYERS as f64 {
+        return Err(EstimateError::TooManyLayers {
+            layers: if total.is_finite() {
+                total as u64
+            } else {
+                u64::MAX
+            },
+            limit: MAX_LAYERS,
+        });
+    }
+    let (model_layers, support_layers) = (model_layers_f as usize, support_layers_f as usize);
+    let areas = layer_areas(&part.mesh, h, model_layers);
+
+    let mut warnings = Vec::new();
+    let (overhang_area, column) = overhangs(&part.mesh, profile.support_overhang_angle);
+    let footprint = (a.bbox_mm.size[0] + 2.0 * profile.pad_margin)
+        * (a.bbox_mm.size[1] + 2.0 * profile.pad_margin);
+    let (contact, support_mm3, pad_mm3) = if supports {
+        let s = (column + overhang_area * elevation) * profile.support_density;
+        (overhang_area, s, footprint * profile.pad_thickness)
+    } else {
+        if overhang_area > 1.0 {
+            warnings.push(Warning::new(
+                "unsupported_overhangs",
+                format!(
+                    "{overhang_area:.0} mm² faces down more steeply than {}° and supports are off: the print may fail there",
+                    profile.support_overhang_angle
+                ),
+            ));
+        }
+        (0.0, 0.0, 0.0)
+    };
+
+    let display = profile.display_mm[0] * profile.display_mm[1];
+    let slow_above = display * profile.area_fill / 100.0;
+    let pad_layers = if supports {
+        ((profile.pad_thickness / h).ceil() as usize).min(support_layers)
+    } else {
+        0
+    };
+    let support_area = if supports && elevation > 0.0 {
+        support_mm3 / (elevation + height)
+    } else {
+        0.0
+    };
+    let layer_time = |i: usize, area: f64| -> f64 {
+        let exposure = if (i as u64) < u64::from(profile.faded_layers) {
+            let f = i as f64 / f64::from(profile.faded_layers);
+            profile.initial_exposure_time
+                + (profile.exposure_time - profile.initial_exposure_time) * f
+        } else {
+            profile.exposure_time
+        };
+        let tilt = if area > slow_above {
+            profile.slow_tilt_time
+        } else {
+            profile.fast_tilt_time
+        };
+        exposure + tilt + profile.delay_before_exposure
+    };
+    let mut support_s = 0.0;
+    for i in 0..support_layers {
+        let area = if i < pad_layers {
+            footprint
+        } else {
+            support_area
+        };
+        support_s += layer_time(i, area);
+    }
+    let mut model_s = 0.0;
+    for (k, area) in areas.iter().enumerate() {
+        model_s += layer_time(support_layers + k, area.max(0.0) + support_area);
+    }
+    let print_time_s = model_s + support_s + profile.tower_moves_time;
+    let model_mm3 = a.volume_mm3;
+    let material_mm3 = model_mm3 + support_mm3 + pad_mm3;
+    let mut by_role = BTreeMap::new();
+    by_role.insert(
+        "model",
+        RoleFigures {
+            mm3: model_mm3,
+            seconds: model_s + profile.tower_moves_time,
+        },
+    );
+    by_role.insert(
+        "support",
+        RoleFigures {
+            mm3: support_mm3,
+            seconds: support_s,
+        },
+    );
+    by_role.insert(
+        "pad",
+        RoleFigures {
+            mm3: pad_mm3,
+            seconds: 0.0,
+        },
+    );
+    Ok(Estimate {
+        technology: Technology::Sla,
+        layers: model_layers + support_layers,
+        layer_height_mm: h,
+        print_time_s,
+        material_mm3,
+        material_g: material_mm3 / 1000.0 * NOMINAL_RESIN_DENSITY,
+        support_mm3: support_mm3 + pad_mm3,
+        support_contact_area_mm2: contact,
+        by_role,
+        occupied_mm3: None,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Scaling, analyze};
+    use crate::mesh::Format;
+
+    fn cube(s: f32) -> Part {
+        let p = |x: f32, y: f32, z: f32| [x * s, y * s, z * s];
+        let c = [
+            p(0., 0., 0.),
+            p(1., 0., 0.),
+            p(1., 1., 0.),
+            p(0., 1., 0.),
+            p(0., 0., 1.),
+            p(1., 0., 1.),
+            p(1., 1., 1.),
+            p(0., 1., 1.),
+        ];
+        let f = [
+            [0, 2, 1],
+            [0, 3, 2],
+            [4, 5, 6],
+            [4, 6, 7],
+            [0, 1, 5],
+            [0, 5, 4],
+            [1, 2, 6],
+            [1, 6, 5],
+            [2, 3, 7],
+            [2, 7, 6],
+            [3, 0, 4],
+            [3, 4, 7],
+        ];
+        let tris: Vec<[[f32; 3]; 3]> = f.iter().map(|t: &[usize; 3]| t.map(|i| c[i])).collect();
+        let mesh = Mesh::from_triangles(&tris).unwrap();
+        analyze(mesh, Format::StlBinary, Scaling::Factor(1.0))
+    }
+
+    #[test]
+    fn cube_layer_areas_are_its_face() {
+        let part = cube(20.0);
+        let areas = layer_areas(&part.mesh, 0.5, 40);
+        for a in areas {
+            approx::assert_relative_eq!(a, 400.0, max_relative = 1e-9);
+        }
+    }
+
+    #[test]
+    fn cube_supports_are_its_bottom_face() {
+        let part = cube(20.0);
+        let e = estimate(&part, &SlaProfile::default(), true).unwrap();
+        approx::assert_relative_eq!(e.support_contact_area_mm2, 400.0, max_relative = 1e-9);
+        assert_eq!(e.layers, 400 + 100);
+        let off = estimate(&part, &SlaProfile::default(), false).unwrap();
+        assert_eq!(off.layers, 400);
+        assert_eq!(off.support_mm3, 0.0);
+        assert!(off.print_time_s < e.print_time_s);
+    }
+
+    #[test]
+    fn time_follows_prusaslicer_layer_model() {
+        // 1 mm cube at 0.05 mm without supports: 20 layers, 10 fading, all fast tilt.
+        let part = cube(1.0);
+        let p = SlaProfile::default();
+        let e = estimate(&part, &p, false).unwrap();
+        let fade: f64 = (0..10)
+            .map(|i| {
+                p.initial_exposure_time
+                    + (p.exposure_time - p.initial_exposure_time) * i as f64 / 10.0
+            })
+            .sum();
+        let expected = fade + 10.0 * p.exposure_time + 20.0 * p.fast_tilt_time + p.tower_moves_time;
+        approx::assert_relative_eq!(e.print_time_s, expected, max_relative = 1e-9);
+    }
+}

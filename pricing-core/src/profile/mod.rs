@@ -1,6 +1,8 @@
 //! Process profiles: the machine and material parameters that decide material and time.
 
 pub mod fdm;
+pub mod sla;
+pub mod sls;
 
 /// Why a profile could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,1046 @@
+//! The price book: machines, materials, fees, quantity tiers, lead times, margin,
+//! currency and rounding, read from TOML and validated on load.
+//!
+//! Loading walks the TOML table by hand instead of deriving `Deserialize` for the whole
+//! book: serde stops at the first problem, and a price book author wants every problem,
+//! each with its field path and what is expected, in one run.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml::{Table, Value};
+
+use super::LeadTime;
+use crate::estimate::Technology;
+use crate::profile::fdm::FdmProfile;
+use crate::profile::sla::SlaProfile;
+use crate::profile::sls::SlsProfile;
+
+/// The embedded default price book, as TOML.
+pub const EMBEDDED_TOML: &str = include_str!("default.toml");
+
+/// A validated price book.
+#[derive(Debug, Clone)]
+pub struct PriceBook {
+    /// ISO 4217 currency code of every amount.
+    pub currency: String,
+    /// Fraction added on top of every cost line (0.35 = +35 %).
+    pub margin: f64,
+    /// Prices are rounded to a multiple of this (0.01 = cents).
+    pub rounding: f64,
+    /// Material used when a request names none.
+    pub default_material: String,
+    /// Fees.
+    pub fees: Fees,
+    /// Quantity discounts, by increasing `min_quantity`.
+    pub quantity_tiers: Vec<QuantityTier>,
+    /// Standard, express and rush.
+    pub lead_times: BTreeMap<LeadTime, LeadTimeRule>,
+    /// Machines by name.
+    pub machines: BTreeMap<String, Machine>,
+    /// Materials by name.
+    pub materials: BTreeMap<String, Material>,
+    /// blake3 of the book's canonical content (see [`PriceBook::hash`]).
+    hash: String,
+}
+
+/// Fees of a price book.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fees {
+    /// Per order line, amortized over the quantity.
+    pub setup_per_line: f64,
+    /// Per part.
+    pub handling_per_part: f64,
+    /// Per cm² of support contact area.
+    pub support_removal_per_cm2: f64,
+    /// Lowest price of an order line before the lead-time surcharge.
+    pub minimum_per_line: f64,
+}
+
+/// A quantity discount.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QuantityTier {
+    /// Lines of at least this many parts get the discount.
+    pub min_quantity: u32,
+    /// Share taken off the per-part amounts, 0..1.
+    pub discount: f64,
+}
+
+/// What a lead time costs and means.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LeadTimeRule {
+    /// Share added to the line price.
+    pub surcharge: f64,
+    /// Working days to ship.
+    pub days: u32,
+}
+
+/// A printer.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// The name in the book.
+    pub name: String,
+    /// Its technology, which decides the estimator.
+    pub technology: Technology,
+    /// Build volume x, y, z, mm.
+    pub build_volume_mm: [f64; 3],
+    /// Machine time price per hour (a cost; the margin is added).
+    pub hourly_rate: f64,
+    /// The process profile the estimator runs with.
+    pub process: Process,
+}
+
+/// A machine's process profile.
+#[derive(Debug, Clone)]
+pub enum Process {
+    /// Fused filament.
+    Fdm(Box<FdmProfile>),
+    /// Resin.
+    Sla(SlaProfile),
+    /// Powder bed.
+    Sls(SlsProfile),
+}
+
+/// How a material is sold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialPrice {
+    /// Per kilogram (filament, powder).
+    PerKg(f64),
+    /// Per litre (resin).
+    PerLitre(f64),
+}
+
+/// A material.
+#[derive(Debug, Clone)]
+pub struct Material {
+    /// The name in the book.
+    pub name: String,
+    /// The technology it prints on.
+    pub technology: Technology,
+    /// g/cm³.
+    pub density: f64,
+    /// Its price.
+    pub price: MaterialPrice,
+    /// Extra share bought for every unit used (purge, spills, failed prints).
+    pub waste: f64,
+    /// Machines that may print it, all of its technology.
+    pub machines: Vec<String>,
+}
+
+impl Material {
+    /// Cost of `mm3` of this material, waste included.
+    pub fn cost(&self, mm3: f64) -> f64 {
+        let used = mm3.max(0.0) * (1.0 + self.waste);
+        match self.price {
+            MaterialPrice::PerKg(p) => used / 1000.0 * self.density / 1000.0 * p,
+            MaterialPrice::PerLitre(p) => used / 1.0e6 * p,
+        }
+    }
+}
+
+/// One problem in a price book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where, e.g. `machines.mk4.hourly_rate`.
+    pub path: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a price book.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PriceBookErrors {
+    /// The problems, in the order of the book's sections.
+    pub errors: Vec<FieldError>,
+}
+
+impl fmt::Display for PriceBookErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        write!(
+            f,
+            "the price book has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.errors {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for PriceBook {
+    fn default() -> Self {
+        PriceBook::embedded()
+    }
+}
+
+impl PriceBook {
+    /// The embedded default price book.
+    pub fn embedded() -> PriceBook {
+        match PriceBook::from_toml_str(EMBEDDED_TOML) {
+            Ok(b) => b,
+            // The embedded book is a compile-time constant checked by a unit test; this
+            // branch only runs if someone commits a broken one.
+            Err(e) => panic!("the embedded price book is invalid: {e}"),
+        }
+    }
+
+    /// Reads and validates a price book from TOML. FDM profile paths are resolved
+    /// against the current directory.
+    pub fn from_toml_str(text: &str) -> Result<PriceBook, PriceBookErrors> {
+        Self::parse(text, None)
+    }
+
+    /// Reads and validates a price book file; profile paths in it are relative to it.
+    pub fn load(path: &Path) -> Result<PriceBook, PriceBookErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| PriceBookErrors {
+            errors: vec![FieldError {
+                path: path.display().to_string(),
+                message: format!("cannot read the price book: {e}"),
+            }],
+        })?;
+        Self::parse(&text, path.parent())
+    }
+
+    /// blake3 of the book's canonical content: the parsed TOML re-serialised (so
+    /// comments and layout do not matter) plus the bytes of any profile files it names.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// `<engine version>+<first 16 hex of the book hash>`: enough to reproduce a price.
+    pub fn pricing_version(&self) -> String {
+        format!(
+            "{}+pb.{}",
+            env!("CARGO_PKG_VERSION"),
+            self.hash.get(..16).unwrap_or(&self.hash)
+        )
+    }
+
+    /// The material named `name`, ignoring case.
+    pub fn material(&self, name: &str) -> Option<&Material> {
+        self.materials.get(name).or_else(|| {
+            self.materials
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, m)| m)
+        })
+    }
+
+    /// The machine named `name`, ignoring case.
+    pub fn machine(&self, name: &str) -> Option<&Machine> {
+        self.machines.get(name).or_else(|| {
+            self.machines
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, m)| m)
+        })
+    }
+
+    /// The discount for a line of `quantity` parts.
+    pub fn discount(&self, quantity: u32) -> f64 {
+        self.quantity_tiers
+            .iter()
+            .filter(|t| quantity >= t.min_quantity)
+            .map(|t| t.discount)
+            .fold(0.0, f64::max)
+    }
+
+    fn parse(text: &str, base: Option<&Path>) -> Result<PriceBook, PriceBookErrors> {
+        let table: Table = toml::from_str(text).map_err(|e| PriceBookErrors {
+            errors: vec![FieldError {
+                path: "(toml)".into(),
+                message: e.to_string().trim().replace('\n', " "),
+            }],
+        })?;
+        let mut w = Walker::default();
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(toml::to_string(&table).unwrap_or_default().as_bytes());
+
+        w.keys(
+            &table,
+            "",
+            &[
+                "currency",
+                "margin",
+                "rounding",
+                "default_material",
+                "fees",
+                "quantity_tiers",
+                "lead_times",
+                "machines",
+                "materials",
+            ],
+        );
+        let currency = match w.string(&table, "", "currency") {
+            Some(c) if c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase()) => c,
+            Some(c) => {
+                w.err(
+                    "currency",
+                    format!("expected a 3-letter ISO 4217 code like \"EUR\", got {c:?}"),
+                );
+                c
+            }
+            None => String::new(),
+        };
+        let margin = w.num(&table, "", "margin", Some(0.0), Rule::NonNegative);
+        let rounding = w.num(&table, "", "rounding", Some(0.01), Rule::Positive);
+        if rounding > 0.0 && rounding < 1e-4 {
+            w.err(
+                "rounding",
+                format!("must be at least 0.0001, got {rounding}"),
+            );
+        }
+
+        let fees_t = w.table(&table, "", "fees");
+        w.keys(
+            &fees_t,
+            "fees",
+            &[
+                "setup_per_line",
+                "handling_per_part",
+                "support_removal_per_cm2",
+                "minimum_per_line",
+            ],
+        );
+        let fees = Fees {
+            setup_per_line: w.num(
+                &fees_t,
+                "fees",
+                "setup_per_line",
+                Some(0.0),
+                Rule::NonNegative,
+            ),
+            handling_per_part: w.num(
+                &fees_t,
+                "fees",
+                "handling_per_part",
+                Some(0.0),
+                Rule::NonNegative,
+            ),
+            support_removal_per_cm2: w.num(
+                &fees_t,
+                "fees",
+                "support_removal_per_cm2",
+                Some(0.0),
+                Rule::NonNegative,
+            ),
+            minimum_per_line: w.num(
+                &fees_t,
+                "fees",
+                "minimum_per_line",
+                Some(0.0),
+                Rule::NonNegative,
+            ),
+        };
+
+        let quantity_tiers = w.tiers(&table);
+        let lead_times = w.lead_times(&table);
+
+        let mut machines = BTreeMap::new();
+        let machines_t = w.table(&table, "", "machines");
+        if machines_t.is_empty() {
+            w.err(
+                "machines",
+                "expected at least one machine table, e.g. [machines.mk4]",
+            );
+        }
+        for (name, v) in &machines_t {
+            let path = format!("machines.{name}");
+            let Some(t) = w.as_table(v, &path) else {
+                continue;
+            };
+            if let Some(m) = w.machine(name, t, &path, base, &mut hasher) {
+                machines.insert(name.clone(), m);
+            }
+        }
+
+        let mut materials = BTreeMap::new();
+        let materials_t = w.table(&table, "", "materials");
+        if materials_t.is_empty() {
+            w.err(
+                "materials",
+                "expected at least one material table, e.g. [materials.PLA]",
+            );
+        }
+        for (name, v) in &materials_t {
+            let path = format!("materials.{name}");
+            let Some(t) = w.as_table(v, &path) else {
+                continue;
+            };
+            if let Some(m) = w.material(name, t, &path, &machines_t, &machines) {
+                materials.insert(name.clone(), m);
+            }
+        }
+
+        let default_material = w.string(&table, "", "default_material").unwrap_or_default();
+        if !default_material.is_empty() && !materials_t.contains_key(&default_material) {
+            w.err(
+                "default_material",
+                format!(
+                    "unknown material {default_material:?}; expected one of: {}",
+                    join_keys(&materials_t)
+                ),
+            );
+        }
+
+        if !w.errors.is_empty() {
+            return Err(PriceBookErrors { errors: w.errors });
+        }
+        Ok(PriceBook {
+            currency,
+            margin,
+            rounding,
+            default_material,
+            fees,
+            quantity_tiers,
+            lead_times,
+            machines,
+            materials,
+            hash: hasher.finalize().to_hex().to_string(),
+        })
+    }
+}
+
+fn join_keys(t: &Table) -> String {
+    if t.is_empty() {
+        return "(none)".into();
+    }
+    t.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Integer(i) => format!("{i}"),
+        Value::Float(f) => format!("{f}"),
+        Value::Boolean(b) => format!("{b}"),
+        Value::Datetime(d) => format!("the date {d}"),
+        Value::Array(a) => format!("an array of {} items", a.len()),
+        Value::Table(_) => "a table".into(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Rule {
+    NonNegative,
+    Positive,
+    /// 0 ≤ x < 1.
+    Fraction,
+}
+
+impl Rule {
+    fn expected(self) -> &'static str {
+        match self {
+            Rule::NonNegative => "a number ≥ 0",
+            Rule::Positive => "a number > 0",
+            Rule::Fraction => "a fraction ≥ 0 and < 1",
+        }
+    }
+    fn ok(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                Rule::NonNegative => x >= 0.0,
+                Rule::Positive => x > 0.0,
+                Rule::Fraction => (0.0..1.0).contains(&x),
+            }
+    }
+}
+
+#[derive(Default)]
+struct Walker {
+    errors: Vec<FieldError>,
+}
+
+impl Walker {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Flags keys that the book does not know: a typo must not silently drop a fee.
+    fn keys(&mut self, t: &Table, path: &str, known: &[&str]) {
+        for k in t.keys() {
+            if !known.contains(&k.as_str()) {
+                self.err(
+                    join(path, k),
+                    format!("unknown key; expected one of: {}", known.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn as_table<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a Table> {
+        match v {
+            Value::Table(t) => Some(t),
+            other => {
+                self.err(path, format!("expected a table, got {}", describe(other)));
+                None
+            }
+        }
+    }
+
+    fn table(&mut self, t: &Table, path: &str, key: &str) -> Table {
+        match t.get(key) {
+            None => Table::new(),
+            Some(v) => self
+                .as_table(v, &join(path, key))
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    fn num(&mut self, t: &Table, path: &str, key: &str, default: Option<f64>, rule: Rule) -> f64 {
+        let p = join(path, key);
+        let x = match t.get(key) {
+            None => match default {
+                Some(d) => return d,
+                None => {
+                    self.err(p, format!("missing; expected {}", rule.expected()));
+                    return 0.0;
+                }
+            },
+            Some(Value::Integer(i)) => *i as f64,
+            Some(Value::Float(f)) => *f,
+            Some(other) => {
+                self.err(
+                    p,
+                    format!("expected {}, got {}", rule.expected(), describe(other)),
+                );
+                return 0.0;
+            }
+        };
+        if !rule.ok(x) {
+            let what = match rule {
+                Rule::NonNegative => "must be ≥ 0",
+                Rule::Positive => "must be > 0",
+                Rule::Fraction => "must be a fraction ≥ 0 and < 1",
+            };
+            self.err(p, format!("{what}, got {x}"));
+        }
+        x
+    }
+
+    fn uint(&mut self, t: &Table, path: &str, key: &str, min: u32) -> u32 {
+        let p = join(path, key);
+        match t.get(key) {
+            Some(Value::Integer(i)) if *i >= i64::from(min) && *i <= i64::from(u32::MAX) => {
+                *i as u32
+            }
+            None => {
+                self.err(p, format!("missing; expected a whole number ≥ {min}"));
+                min
+            }
+            Some(other) => {
+                self.err(
+                    p,
+                    format!("expected a whole number ≥ {min}, got {}", describe(other)),
+                );
+                min
+            }
+        }
+    }
+
+    fn string(&mut self, t: &Table, path: &str, key: &str) -> Option<String> {
+        match t.get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            None => {
+                self.err(join(path, key), "missing; expected a string");
+                None
+            }
+            Some(other) => {
+                self.err(
+                    join(path, key),
+                    format!("expected a string, got {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn technology(&mut self, t: &Table, path: &str) -> Option<Technology> {
+        let s = self.string(t, path, "technology")?;
+        match s.as_str() {
+            "fdm" => Some(Technology::Fdm),
+            "sla" => Some(Technology::Sla),
+            "sls" => Some(Technology::Sls),
+            _ => {
+                self.err(
+                    join(path, "technology"),
+                    format!("expected \"fdm\", \"sla\" or \"sls\", got {s:?}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn tiers(&mut self, table: &Table) -> Vec<QuantityTier> {
+        let mut tiers = Vec::new();
+        let items = match table.get("quantity_tiers") {
+            None => return tiers,
+            Some(Value::Array(a)) => a.clone(),
+            Some(other) => {
+                self.err(
+                    "quantity_tiers",
+                    format!(
+                        "expected an array of tables ([[quantity_tiers]]), got {}",
+                        describe(other)
+                    ),
+                );
+                return tiers;
+            }
+        };
+        for (i, v) in items.iter().enumerate() {
+            let path = format!("quantity_tiers[{i}]");
+            let Some(t) = self.as_table(v, &path) else {
+                continue;
+            };
+            self.keys(t, &path, &["min_quantity", "discount"]);
+            let min_quantity = self.uint(t, &path, "min_quantity", 1);
+            let discount = self.num(t, &path, "discount", None, Rule::Fraction);
+            if let Some(prev) = tiers.last().copied() {
+                let prev: QuantityTier = prev;
+                if min_quantity <= prev.min_quantity {
+                    self.err(
+                        format!("{path}.min_quantity"),
+                        format!(
+                            "tiers must be in increasing min_quantity; expected > {}, got {min_quantity}",
+                            prev.min_quantity
+                        ),
+                    );
+                }
+                if discount < prev.discount {
+                    self.err(
+                        format!("{path}.discount"),
+                        format!(
+                            "a larger quantity must not get a smaller discount (the unit price would rise); expected ≥ {}, got {discount}",
+                            prev.discount
+                        ),
+                    );
+                }
+            }
+            tiers.push(QuantityTier {
+                min_quantity,
+                discount,
+            });
+        }
+        tiers
+    }
+
+    fn lead_times(&mut self, table: &Table) -> BTreeMap<LeadTime, LeadTimeRule> {
+        let t = self.table(table, "", "lead_times");
+        self.keys(&t, "lead_times", &["standard", "express", "rush"]);
+        let mut out = BTreeMap::new();
+        let mut prev: Option<(LeadTime, LeadTimeRule)> = None;
+        for lt in LeadTime::ALL {
+            let path = format!("lead_times.{lt}");
+            let Some(v) = t.get(lt.as_str()) else {
+                self.err(
+                    path,
+                    "missing; expected a table with `surcharge` and `days`",
+                );
+                continue;
+            };
+            let Some(lt_t) = self.as_table(v, &path) else {
+                continue;
+            };
+            self.keys(lt_t, &path, &["surcharge", "days"]);
+            let rule = LeadTimeRule {
+                surcharge: self.num(lt_t, &path, "surcharge", None, Rule::NonNegative),
+                days: self.uint(lt_t, &path, "days", 0),
+            };
+            if let Some((p_lt, p)) = prev {
+                if rule.surcharge < p.surcharge {
+                    self.err(
+                        format!("{path}.surcharge"),
+                        format!(
+                            "a faster lead time must not cost less; expected ≥ {p_lt}'s {}, got {}",
+                            p.surcharge, rule.surcharge
+                        ),
+                    );
+                }
+                if rule.days > p.days {
+                    self.err(
+                        format!("{path}.days"),
+                        format!(
+                            "a faster lead time must not take longer; expected ≤ {p_lt}'s {}, got {}",
+                            p.days, rule.days
+                        ),
+                    );
+                }
+            }
+            prev = Some((lt, rule));
+            out.insert(lt, rule);
+        }
+        out
+    }
+
+    fn machine(
+        &mut self,
+        name: &str,
+        t: &Table,
+        path: &str,
+        base: Option<&Path>,
+        hasher: &mut blake3::Hasher,
+    ) -> Option<Machine> {
+        self.keys(
+            t,
+            path,
+            &["technology", "build_volume", "hourly_rate", "profile"],
+        );
+        let technology = self.technology(t, path);
+        let hourly_rate = self.num(t, path, "hourly_rate", None, Rule::NonNegative);
+        let bv_path = join(path, "build_volume");
+        let mut build_volume_mm = [0.0; 3];
+        match t.get("build_volume") {
+            Some(Value::Array(a)) if a.len() == 3 => {
+                for (i, v) in a.iter().enumerate() {
+                    let x = match v {
+                        Value::Integer(i) => *i as f64,
+                        Value::Float(f) => *f,
+                        _ => f64::NAN,
+                    };
+                    if !(x.is_finite() && x > 0.0) {
+                        self.err(
+                            format!("{bv_path}[{i}]"),
+                            format!("expected a size in mm > 0, got {}", describe(v)),
+                        );
+                    }
+                    build_volume_mm[i] = x;
+                }
+            }
+            None => self.err(bv_path, "missing; expected [x, y, z] in mm"),
+            Some(other) => self.err(
+                bv_path,
+                format!("expected [x, y, z] in mm, got {}", describe(other)),
+            ),
+        }
+        let technology = technology?;
+        let ppath = join(path, "profile");
+        let process = match (technology, t.get("profile")) {
+            (Technology::Fdm, None) => Process::Fdm(Box::default()),
+            (Technology::Fdm, Some(Value::String(file))) => {
+                let file = resolve(base, file);
+                if let Ok(bytes) = std::fs::read(&file) {
+                    hasher.update(&bytes);
+                }
+                match FdmProfile::load(&file) {
+                    Ok(p) => Process::Fdm(Box::new(p)),
+                    Err(e) => {
+                        self.err(ppath, e.to_string());
+                        return None;
+                    }
+                }
+            }
+            (Technology::Fdm, Some(v @ Value::Table(_))) => {
+                match v.clone().try_into::<FdmProfile>() {
+                    Ok(p) => Process::Fdm(Box::new(p)),
+                    Err(e) => {
+                        self.err(ppath, toml_error(&e));
+                        return None;
+                    }
+                }
+            }
+            (Technology::Sla, v) => {
+                let p: SlaProfile = self.profile(v, &ppath, base, hasher)?;
+                for (k, m) in p.problems() {
+                    self.err(format!("{ppath}.{k}"), m);
+                }
+                Process::Sla(p)
+            }
+            (Technology::Sls, v) => {
+                let p: SlsProfile = self.profile(v, &ppath, base, hasher)?;
+                for (k, m) in p.problems() {
+                    self.err(format!("{ppath}.{k}"), m);
+                }
+                Process::Sls(p)
+            }
+            (Technology::Fdm, Some(other)) => {
+                self.err(
+                    ppath,
+                    format!(
+                        "expected a path to a .ini/.toml profile or a table, got {}",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        Some(Machine {
+            name: name.to_string(),
+            technology,
+            build_volume_mm,
+            hourly_rate,
+            process,
+        })
+    }
+
+    /// A resin or powder profile: absent (defaults), an inline table, or a TOML file.
+    fn profile<T>(
+        &mut self,
+        v: Option<&Value>,
+        path: &str,
+        base: Option<&Path>,
+        hasher: &mut blake3::Hasher,
+    ) -> Option<T>
+    where
+        T: Default + serde::de::DeserializeOwned,
+    {
+        match v {
+            None => Some(T::default()),
+            Some(v @ Value::Table(_)) => match v.clone().try_into::<T>() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.err(path, toml_error(&e));
+                    None
+                }
+            },
+            Some(Value::String(file)) => {
+                let file = resolve(base, file);
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.err(path, format!("cannot read {}: {e}", file.display()));
+                        return None;
+                    }
+                };
+                hasher.update(text.as_bytes());
+                match toml::from_str::<T>(&text) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        self.err(path, format!("{}: {}", file.display(), toml_error(&e)));
+                        None
+                    }
+                }
+            }
+            Some(other) => {
+                self.err(
+                    path,
+                    format!(
+                        "expected a table or a path to a TOML profile, got {}",
+                        describe(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn material(
+        &mut self,
+        name: &str,
+        t: &Table,
+        path: &str,
+        machines_t: &Table,
+        machines: &BTreeMap<String, Machine>,
+    ) -> Option<Material> {
+        self.keys(
+            t,
+            path,
+            &[
+                "technology",
+                "density",
+                "price_per_kg",
+                "price_per_litre",
+                "waste",
+                "machines",
+            ],
+        );
+        let technology = self.technology(t, path);
+        let density = self.num(t, path, "density", None, Rule::Positive);
+        let waste = self.num(t, path, "waste", Some(0.0), Rule::NonNegative);
+        let price = match (
+            t.contains_key("price_per_kg"),
+            t.contains_key("price_per_litre"),
+        ) {
+            (true, false) => {
+                MaterialPrice::PerKg(self.num(t, path, "price_per_kg", None, Rule::NonNegative))
+            }
+            (false, true) => MaterialPrice::PerLitre(self.num(
+                t,
+                path,
+                "price_per_litre",
+                None,
+                Rule::NonNegative,
+            )),
+            (true, true) => {
+                self.err(
+                    path,
+                    "both price_per_kg and price_per_litre are set; expected exactly one",
+                );
+                MaterialPrice::PerKg(0.0)
+            }
+            (false, false) => {
+                self.err(
+                    join(path, "price_per_kg"),
+                    "missing; expected price_per_kg or price_per_litre (a number ≥ 0)",
+                );
+                MaterialPrice::PerKg(0.0)
+            }
+        };
+        let mpath = join(path, "machines");
+        let mut names = Vec::new();
+        match t.get("machines") {
+            Some(Value::Array(a)) if !a.is_empty() => {
+                for (i, v) in a.iter().enumerate() {
+                    let ipath = format!("{mpath}[{i}]");
+                    let Value::String(m) = v else {
+                        self.err(
+                            ipath,
+                            format!("expected a machine name, got {}", describe(v)),
+                        );
+                        continue;
+                    };
+                    if !machines_t.contains_key(m) {
+                        self.err(
+                            ipath,
+                            format!(
+                                "unknown machine {m:?}; expected one of: {}",
+                                join_keys(machines_t)
+                            ),
+                        );
+                        continue;
+                    }
+                    if let (Some(machine), Some(tech)) = (machines.get(m), technology)
+                        && machine.technology != tech
+                    {
+                        self.err(
+                            ipath,
+                            format!(
+                                "machine {m:?} prints {} but {name} is a {tech} material; expected a {tech} machine",
+                                machine.technology
+                            ),
+                        );
+                    }
+                    names.push(m.clone());
+                }
+            }
+            None => self.err(mpath, "missing; expected a non-empty list of machine names"),
+            Some(other) => self.err(
+                mpath,
+                format!(
+                    "expected a non-empty list of machine names, got {}",
+                    describe(other)
+                ),
+            ),
+        }
+        Some(Material {
+            name: name.to_string(),
+            technology: technology?,
+            density,
+            price,
+            waste,
+            machines: names,
+        })
+    }
+}
+
+fn resolve(base: Option<&Path>, file: &str) -> PathBuf {
+    let p = PathBuf::from(file);
+    match base {
+        Some(b) if p.is_relative() => b.join(p),
+        _ => p,
+    }
+}
+
+fn toml_error(e: &toml::de::Error) -> String {
+    e.to_string().trim().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_book_is_valid() {
+        let b = PriceBook::from_toml_str(EMBEDDED_TOML).unwrap();
+        assert_eq!(b.currency, "EUR");
+        assert!(b.machines.values().any(|m| m.technology == Technology::Sla));
+        assert!(b.machines.values().any(|m| m.technology == Technology::Sls));
+        assert_eq!(b.hash().len(), 64);
+    }
+
+    #[test]
+    fn hash_ignores_comments_but_not_prices() {
+        let a = PriceBook::from_toml_str(EMBEDDED_TOML).unwrap();
+        let b = PriceBook::from_toml_str(&format!("# a comment\n{EMBEDDED_TOML}")).unwrap();
+        assert_eq!(a.hash(), b.hash());
+        let c = PriceBook::from_toml_str(&EMBEDDED_TOML.replace("margin = 0.35", "margin = 0.36"))
+            .unwrap();
+        assert_ne!(a.hash(), c.hash());
+    }
+
+    #[test]
+    fn every_error_is_reported_with_its_path() {
+        let text = r#"
+currency = "euro"
+margin = -1
+[fees]
+setup_per_line = "ten"
+[lead_times.standard]
+surcharge = 0.5
+days = 2
+[lead_times.express]
+surcharge = 0.1
+days = 3
+[machines.mk4]
+technology = "fdm"
+build_volume = [250, 0, 220]
+hourly_rate = -3
+[machines.sl1]
+technology = "sla"
+build_volume = [1, 1, 1]
+hourly_rate = 1
+[machines.sl1.profile]
+layer_height = 0
+[materials.PLA]
+technology = "fdm"
+density = 1.2
+price_per_kg = -5
+machines = ["mk5", "sl1"]
+"#;
+        let e = PriceBook::from_toml_str(text).unwrap_err();
+        let paths: Vec<&str> = e.errors.iter().map(|e| e.path.as_str()).collect();
+        for p in [
+            "currency",
+            "margin",
+            "fees.setup_per_line",
+            "lead_times.express.surcharge",
+            "lead_times.express.days",
+            "lead_times.rush",
+            "machines.mk4.build_volume[1]",
+            "machines.mk4.hourly_rate",
+            "machines.sl1.profile.layer_height",
+            "materials.PLA.price_per_kg",
+            "materials.PLA.machines[0]",
+            "materials.PLA.machines[1]",
+            "default_material",
+        ] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+        assert!(
+            e.to_string()
+                .contains("machines.mk4.hourly_rate: must be ≥ 0, got -3")
+        );
+    }
+}

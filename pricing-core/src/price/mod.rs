@@ -1,0 +1,297 @@
+//! Prices: the price book, the quote calculation and the one-call helper the CLI and
+//! the worker share.
+//!
+//! - [`PriceBook`]: machines, materials, fees, tiers, lead times; TOML, validated on load
+//!   ([`PriceBook::from_toml_str`] lists every problem with its field path).
+//! - [`Quoter`]: picks machine and orientation, runs the technology's estimator and prices
+//!   the line ([`Quoter::quote`] → [`Quote`]).
+//! - [`quote_bytes`]: bytes → [`QuoteDocument`] (`file`, `analysis`, `estimate`, `price`),
+//!   exactly what `pricing quote --json` prints and what the worker returns.
+//!
+//! ```
+//! use pricing_core::price::{PriceBook, QuoteRequest, Quoter, quote_bytes};
+//! use pricing_core::mesh::ReadLimits;
+//!
+//! let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/cube-20mm.stl")).unwrap();
+//! let quoter = Quoter::new(PriceBook::embedded());
+//! let request: QuoteRequest = serde_json::from_str(r#"{"quantity": 3, "material": "PLA"}"#).unwrap();
+//! let doc = quote_bytes(&quoter, "cube.stl", &bytes, &request, &ReadLimits::default()).unwrap();
+//! let sum: f64 = doc.price.lines.iter().map(|l| l.amount).sum();
+//! assert!((sum - doc.price.total).abs() < 1e-6);
+//! ```
+
+mod book;
+mod quote;
+
+pub use book::{
+    EMBEDDED_TOML, Fees, FieldError, LeadTimeRule, Machine, Material, MaterialPrice, PriceBook,
+    PriceBookErrors, Process, QuantityTier,
+};
+pub use quote::{Quote, QuoteLine, Quoter};
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{self, Analysis, Scaling};
+use crate::estimate::{Estimate, EstimateError};
+use crate::mesh::{self, MeshError, ReadLimits};
+use crate::units::Unit;
+
+/// How fast the order ships.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LeadTime {
+    /// The book's normal lead time.
+    #[default]
+    Standard,
+    /// Faster, with a surcharge.
+    Express,
+    /// Fastest, with the largest surcharge.
+    Rush,
+}
+
+impl LeadTime {
+    /// From slowest to fastest.
+    pub const ALL: [LeadTime; 3] = [LeadTime::Standard, LeadTime::Express, LeadTime::Rush];
+
+    /// `standard`, `express` or `rush`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadTime::Standard => "standard",
+            LeadTime::Express => "express",
+            LeadTime::Rush => "rush",
+        }
+    }
+}
+
+impl fmt::Display for LeadTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LeadTime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "standard" => Ok(LeadTime::Standard),
+            "express" => Ok(LeadTime::Express),
+            "rush" => Ok(LeadTime::Rush),
+            _ => Err(format!(
+                "unknown lead time {s:?}; expected standard, express or rush"
+            )),
+        }
+    }
+}
+
+/// Most parts in one order line: beyond it the quantity is surely a typo.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
+/// What to quote. Deserializes from the job params JSON, e.g.
+/// `{"quantity": 3, "material": "PLA"}`; unknown keys are rejected.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuoteRequest {
+    /// Material name (case-insensitive); the book's `default_material` when absent.
+    pub material: Option<String>,
+    /// Machine name; the cheapest machine that fits when absent.
+    pub machine: Option<String>,
+    /// Parts in the line, 1 to [`MAX_QUANTITY`].
+    pub quantity: u32,
+    /// Lead time.
+    pub lead_time: LeadTime,
+    /// Whether to build supports (FDM and resin).
+    pub supports: bool,
+    /// Multiply file coordinates by this to get mm (wins over `units`); used by
+    /// [`quote_bytes`] only, a [`analysis::Part`] is already in mm.
+    pub scale: Option<f64>,
+    /// File units: `auto`, `mm`, `cm`, `m` or `inch`; used by [`quote_bytes`] only.
+    pub units: Option<String>,
+}
+
+impl Default for QuoteRequest {
+    fn default() -> Self {
+        QuoteRequest {
+            material: None,
+            machine: None,
+            quantity: 1,
+            lead_time: LeadTime::Standard,
+            supports: true,
+            scale: None,
+            units: None,
+        }
+    }
+}
+
+impl QuoteRequest {
+    /// Checks the values serde cannot: quantity range, scale, units.
+    pub fn validate(&self) -> Result<(), QuoteError> {
+        if self.quantity == 0 || self.quantity > MAX_QUANTITY {
+            return Err(QuoteError::InvalidRequest {
+                field: "quantity",
+                message: format!("expected 1 to {MAX_QUANTITY} parts, got {}", self.quantity),
+            });
+        }
+        if let Some(s) = self.scale
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(QuoteError::InvalidRequest {
+                field: "scale",
+                message: format!("expected a positive number, got {s}"),
+            });
+        }
+        self.scaling().map(|_| ())
+    }
+
+    /// The scaling `scale` and `units` ask for.
+    pub fn scaling(&self) -> Result<Scaling, QuoteError> {
+        if let Some(s) = self.scale {
+            return Ok(Scaling::Factor(s));
+        }
+        match self
+            .units
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("auto") => Ok(Scaling::Auto),
+            Some("mm") => Ok(Scaling::Unit(Unit::Mm)),
+            Some("cm") => Ok(Scaling::Unit(Unit::Cm)),
+            Some("m") => Ok(Scaling::Unit(Unit::M)),
+            Some("inch") | Some("in") => Ok(Scaling::Unit(Unit::Inch)),
+            Some(other) => Err(QuoteError::InvalidRequest {
+                field: "units",
+                message: format!("unknown unit {other:?}; expected auto, mm, cm, m or inch"),
+            }),
+        }
+    }
+}
+
+/// A machine's build volume, as named in a fit error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MachineVolume {
+    /// Machine name.
+    pub machine: String,
+    /// Build volume x, y, z, mm.
+    pub build_volume_mm: [f64; 3],
+}
+
+/// Why a file or part could not be quoted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QuoteError {
+    /// The bytes are not a mesh.
+    #[error(transparent)]
+    Mesh(#[from] MeshError),
+    /// The part cannot be estimated (no volume, too many layers).
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+    /// The material is not in the price book.
+    #[error("unknown material {name:?}; the price book has: {known}")]
+    UnknownMaterial {
+        /// The name asked for.
+        name: String,
+        /// The book's materials, comma-separated.
+        known: String,
+    },
+    /// The machine is not in the price book.
+    #[error("unknown machine {name:?}; the price book has: {known}")]
+    UnknownMachine {
+        /// The name asked for.
+        name: String,
+        /// The book's machines, comma-separated.
+        known: String,
+    },
+    /// The machine exists but does not print the material.
+    #[error("machine {machine:?} does not print {material}; {material} prints on: {allowed}")]
+    MachineNotAllowed {
+        /// The machine asked for.
+        machine: String,
+        /// The material.
+        material: String,
+        /// Machines that print it.
+        allowed: String,
+    },
+    /// The part fits no candidate machine in any axis-aligned orientation.
+    #[error(
+        "the part is {} and fits no machine for {material} in any axis-aligned orientation: {}; scale it down or split it",
+        crate::fit::format_size(*size_mm),
+        machines.iter().map(|m| format!("{} is {}", m.machine, crate::fit::format_size(m.build_volume_mm))).collect::<Vec<_>>().join(", ")
+    )]
+    DoesNotFit {
+        /// Size the part needs (supports included), mm.
+        size_mm: [f64; 3],
+        /// The material asked for.
+        material: String,
+        /// The machines tried.
+        machines: Vec<MachineVolume>,
+    },
+    /// A request value is out of range.
+    #[error("request field `{field}`: {message}")]
+    InvalidRequest {
+        /// The field.
+        field: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
+
+impl QuoteError {
+    /// A short stable code for JSON output and the worker's result records.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QuoteError::Mesh(e) => e.code(),
+            QuoteError::Estimate(e) => e.code(),
+            QuoteError::UnknownMaterial { .. } => "unknown_material",
+            QuoteError::UnknownMachine { .. } => "unknown_machine",
+            QuoteError::MachineNotAllowed { .. } => "machine_not_allowed",
+            QuoteError::DoesNotFit { .. } => "does_not_fit",
+            QuoteError::InvalidRequest { .. } => "invalid_request",
+        }
+    }
+
+    /// Whether retrying cannot help: every error caused by the input is permanent. Only
+    /// a file that could not be read from disk might read next time.
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, QuoteError::Mesh(MeshError::Io { .. }))
+    }
+}
+
+/// One priced file: what `pricing quote --json` prints per line and what the worker
+/// returns. It holds no timings, so the same input gives the same document.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteDocument {
+    /// The file name as given.
+    pub file: String,
+    /// The mesh measurements.
+    pub analysis: Analysis,
+    /// The estimate on the machine priced.
+    pub estimate: Estimate,
+    /// The price.
+    pub price: Quote,
+}
+
+/// Reads, analyses, estimates and prices one file's bytes.
+pub fn quote_bytes(
+    quoter: &Quoter,
+    file: &str,
+    bytes: &[u8],
+    request: &QuoteRequest,
+    limits: &ReadLimits,
+) -> Result<QuoteDocument, QuoteError> {
+    request.validate()?;
+    let scaling = request.scaling()?;
+    let loaded = mesh::read_bytes(bytes, limits)?;
+    let part = analysis::analyze(loaded.mesh, loaded.format, scaling);
+    let (estimate, price) = quoter.quote_with_estimate(&part, request)?;
+    Ok(QuoteDocument {
+        file: file.to_string(),
+        analysis: part.analysis,
+        estimate,
+        price,
+    })
+}
