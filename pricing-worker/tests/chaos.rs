@@ -199,6 +199,10 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
             .unwrap();
     }
     println!("{resubmitted} enqueues lost in the crash (AOF everysec) were re-submitted by id");
+    if resubmitted > 0 {
+        let log = std::fs::read_to_string(redis.dir.path().join("redis.log")).unwrap_or_default();
+        println!("redis log:\n{log}");
+    }
     results.extend(wait_final(&mut client, &ids, Duration::from_secs(60)));
     assert_eq!(results.len(), JOBS);
     assert!(results.values().all(|r| r.status == Status::Done));
