@@ -247,6 +247,29 @@ pub fn wait_final(
     ids: &[String],
     within: Duration,
 ) -> HashMap<String, JobResult> {
+    let done = try_wait_final(client, ids, within);
+    if done.len() < ids.len() {
+        let still: Vec<(&String, Option<JobResult>)> = ids
+            .iter()
+            .filter(|i| !done.contains_key(*i))
+            .take(5)
+            .map(|i| (i, client.result(i).ok().flatten()))
+            .collect();
+        panic!(
+            "{} of {} jobs have no final result, e.g. {still:?}",
+            ids.len() - done.len(),
+            ids.len()
+        );
+    }
+    done
+}
+
+/// Polls until every id has a final record or the deadline passes; returns the final ones.
+pub fn try_wait_final(
+    client: &mut Client,
+    ids: &[String],
+    within: Duration,
+) -> HashMap<String, JobResult> {
     let deadline = Instant::now() + within;
     let mut done: HashMap<String, JobResult> = HashMap::new();
     loop {
@@ -255,7 +278,7 @@ pub fn wait_final(
             .filter(|i| !done.contains_key(*i))
             .cloned()
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() || Instant::now() > deadline {
             return done;
         }
         for chunk in missing.chunks(500) {
@@ -266,18 +289,6 @@ pub fn wait_final(
                     }
                 }
             }
-        }
-        if Instant::now() > deadline {
-            let still: Vec<&String> = ids
-                .iter()
-                .filter(|i| !done.contains_key(*i))
-                .take(10)
-                .collect();
-            panic!(
-                "{} of {} jobs have no final result, e.g. {still:?}",
-                ids.len() - done.len(),
-                ids.len()
-            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
