@@ -3,7 +3,6 @@
 // A panic in a test helper is a failed test, like `allow-unwrap-in-tests` for #[test] fns.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,16 +84,11 @@ fn pricing(args: &[&str], url: &str) -> (i32, String, String) {
     )
 }
 
-/// What the CLI prints for one file.
-///
-/// MERGE: replace the body with
-/// `serde_json::from_str(&pricing(&["quote", "--json", file], "").1).unwrap()`
-/// once `pricing quote --json` lands (the worker's engine adapter switches at the same time).
+/// What `pricing quote --json` prints for one file.
 fn cli_json(file: &str) -> serde_json::Value {
-    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
-    pricing_worker::engine::Engine::new(1 << 30)
-        .price(file, &bytes, None)
-        .unwrap()
+    let (code, out, err) = pricing(&["quote", "--json", file], "");
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(out.trim()).unwrap()
 }
 
 #[test]

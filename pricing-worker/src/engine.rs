@@ -1,24 +1,18 @@
 //! The one place the worker calls the pricing engine.
 //!
-//! **Adapter, to be switched at merge.** The worker must store exactly the JSON of
-//! `pricing quote --json`. That function (`pricing_core::price::quote_bytes` with a
-//! `Quoter`, a `QuoteRequest` deserialised from the job's `params`, and `QuoteError`'s
-//! `code()`/`is_permanent()`) is being built on another branch. Until it lands this adapter
-//! reads the mesh, analyses it and runs the FDM estimate, returning
-//! `{"file", "analysis", "estimate"}`. At merge only [`Engine::price`],
-//! [`Engine::new`], [`ENGINE_VERSION`] and [`Params`] change; the rest of the worker sees
-//! the same signature.
+//! A job is priced exactly as `pricing quote --json` prices a file: its `params` JSON
+//! deserialises into [`QuoteRequest`] (unknown fields are rejected, so a typo fails the
+//! job instead of quoting something else), and [`price::quote_bytes`] reads, analyses,
+//! estimates and prices the bytes with the embedded price book. Input errors are
+//! permanent (no retry) and keep the engine's own error code.
 
-use pricing_core::analysis::{self, Scaling};
-use pricing_core::estimate::fdm;
-use pricing_core::mesh::{self, ReadLimits};
-use pricing_core::profile::fdm::FdmProfile;
-use pricing_core::units::Unit;
-use serde::Deserialize;
+use pricing_core::mesh::ReadLimits;
+use pricing_core::price::{self, PriceBook, QuoteRequest, Quoter};
 
 /// Part of the content-cache key: a cached result is only reused by the same engine.
-/// Bump the suffix when the adapter's output changes without a crate version bump.
-pub const ENGINE_VERSION: &str = concat!("estimate-adapter/", env!("CARGO_PKG_VERSION"), "/1");
+/// The embedded price book is compiled in, so the crate version pins it; bump the suffix
+/// when the output changes without a version bump.
+pub const ENGINE_VERSION: &str = concat!("quote/", env!("CARGO_PKG_VERSION"), "/1");
 
 /// Why the engine could not price a model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,114 +36,62 @@ impl EngineError {
     }
 }
 
-/// The job's `params`, with the same fields as `pricing quote`'s options.
-///
-/// Mirrors `QuoteRequest` (which denies unknown fields), so a typo in a field name fails
-/// the job now rather than quoting something else. The adapter only uses `supports`,
-/// `scale` and `units`; the others are accepted for the quote engine.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    /// Material name from the price book.
-    pub material: Option<String>,
-    /// Machine name from the price book.
-    pub machine: Option<String>,
-    /// Copies to print.
-    pub quantity: Option<u32>,
-    /// Lead-time tier.
-    pub lead_time: Option<String>,
-    /// Print with supports (default true).
-    pub supports: Option<bool>,
-    /// Multiply coordinates by this to get millimetres.
-    pub scale: Option<f64>,
-    /// Units the file is drawn in: auto, mm, cm, m, inch.
-    pub units: Option<String>,
-}
-
-impl Params {
-    /// Parses a `params` field: absent means defaults; anything but a JSON object with
-    /// known fields is a permanent `bad_params` error.
-    pub fn parse(params: Option<&str>) -> Result<Params, EngineError> {
-        let Some(text) = params else {
-            return Ok(Params::default());
-        };
-        if text.trim().is_empty() {
-            return Ok(Params::default());
-        }
-        serde_json::from_str::<Params>(text).map_err(|e| {
-            EngineError::permanent(
-                "bad_params",
-                format!(
-                    "params is not a valid JSON object of quote options ({e}); send e.g. {{\"quantity\":3,\"material\":\"PLA\"}}"
-                ),
-            )
-        })
-    }
-
-    fn scaling(&self) -> Result<Scaling, EngineError> {
-        if let Some(s) = self.scale {
-            if s.is_finite() && s > 0.0 {
-                return Ok(Scaling::Factor(s));
-            }
-            return Err(EngineError::permanent(
-                "bad_params",
-                format!("params.scale must be a positive number, not {s}"),
-            ));
-        }
-        Ok(match self.units.as_deref() {
-            None | Some("auto") => Scaling::Auto,
-            Some("mm") => Scaling::Unit(Unit::Mm),
-            Some("cm") => Scaling::Unit(Unit::Cm),
-            Some("m") => Scaling::Unit(Unit::M),
-            Some("inch") => Scaling::Unit(Unit::Inch),
-            Some(other) => {
-                return Err(EngineError::permanent(
-                    "bad_params",
-                    format!("params.units must be auto, mm, cm, m or inch, not `{other}`"),
-                ));
-            }
-        })
-    }
+/// Parses a job's `params`: absent or blank means defaults; anything but a JSON object
+/// of known quote options is a permanent `bad_params` error.
+pub fn parse_params(params: Option<&str>) -> Result<QuoteRequest, EngineError> {
+    let Some(text) = params.filter(|t| !t.trim().is_empty()) else {
+        return Ok(QuoteRequest::default());
+    };
+    serde_json::from_str::<QuoteRequest>(text).map_err(|e| {
+        EngineError::permanent(
+            "bad_params",
+            format!(
+                "params is not a valid JSON object of quote options ({e}); send e.g. {{\"quantity\":3,\"material\":\"PLA\"}}"
+            ),
+        )
+    })
 }
 
 /// The configured pricing engine. Cheap to share between threads.
 #[derive(Debug, Clone)]
 pub struct Engine {
     limits: ReadLimits,
-    profile: FdmProfile,
+    quoter: std::sync::Arc<Quoter>,
 }
 
 impl Engine {
-    /// An engine whose mesh reader refuses files over `max_bytes`.
+    /// An engine with the embedded price book whose mesh reader refuses files over
+    /// `max_bytes`.
     pub fn new(max_bytes: u64) -> Engine {
         Engine {
             limits: ReadLimits {
                 max_bytes,
                 ..ReadLimits::default()
             },
-            profile: FdmProfile::default(),
+            quoter: std::sync::Arc::new(Quoter::new(PriceBook::embedded())),
         }
     }
 
-    /// Prices `bytes` (a model named `file`) with `params`; returns the quote JSON.
+    /// Prices `bytes` (a model named `file`) with `params`; returns the quote JSON, the
+    /// same document `pricing quote --json` prints.
     pub fn price(
         &self,
         file: &str,
         bytes: &[u8],
         params: Option<&str>,
     ) -> Result<serde_json::Value, EngineError> {
-        let params = Params::parse(params)?;
-        let scaling = params.scaling()?;
-        let loaded = mesh::read_bytes(bytes, &self.limits)
-            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))?;
-        let part = analysis::analyze(loaded.mesh, loaded.format, scaling);
-        let estimate = fdm::estimate(&part, &self.profile, params.supports.unwrap_or(true))
-            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))?;
-        Ok(serde_json::json!({
-            "file": file,
-            "analysis": part.analysis,
-            "estimate": estimate,
-        }))
+        let request = parse_params(params)?;
+        let doc =
+            price::quote_bytes(&self.quoter, file, bytes, &request, &self.limits).map_err(|e| {
+                EngineError {
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                    permanent: e.is_permanent(),
+                }
+            })?;
+        serde_json::to_value(&doc).map_err(|e| {
+            EngineError::permanent("serialize", format!("cannot write the quote: {e}"))
+        })
     }
 
     /// Sets the `file` of a cached document to this job's model name, so a cache hit is
@@ -162,8 +104,7 @@ impl Engine {
         }
     }
 
-    /// The total price in a quote document, for the `done` event. `None` until the
-    /// quote engine lands (the estimate has no price).
+    /// The total price in a quote document, for the `done` event.
     pub fn total_price(&self, doc: &serde_json::Value) -> Option<String> {
         let v = doc
             .get("total")
@@ -182,13 +123,13 @@ mod tests {
 
     #[test]
     fn garbage_params_are_permanent() {
-        let e = Params::parse(Some("{not json")).unwrap_err();
+        let e = parse_params(Some("{not json")).unwrap_err();
         assert_eq!(e.code, "bad_params");
         assert!(e.permanent);
-        let e = Params::parse(Some(r#"{"quantiy":3}"#)).unwrap_err();
+        let e = parse_params(Some(r#"{"quantiy":3}"#)).unwrap_err();
         assert_eq!(e.code, "bad_params");
-        assert!(Params::parse(Some(r#"{"quantity":3,"material":"PLA"}"#)).is_ok());
-        assert!(Params::parse(None).is_ok());
+        assert!(parse_params(Some(r#"{"quantity":3,"material":"PLA"}"#)).is_ok());
+        assert!(parse_params(None).is_ok());
     }
 
     #[test]
