@@ -360,3 +360,22 @@ fn machine_alone_picks_a_material_it_prints() {
     assert_eq!(v["price"]["material"], "PA12");
     assert!(v["estimate"]["occupied_mm3"].as_f64().unwrap_or(0.0) > 8000.0);
 }
+
+#[test]
+fn readable_output_of_the_first_readme_command() {
+    let out = pricing(&["quote", "fixtures/cube-20mm.stl"]);
+    assert_eq!(out.status.code(), Some(0));
+    // The elapsed time is the only thing that changes between runs.
+    let s: String = text(&out.stdout)
+        .lines()
+        .map(|l| match l.find("· quoted in") {
+            Some(i) => format!("{}· quoted in [elapsed]\n", &l[..i]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let s = s.replace(
+        &PriceBook::embedded().pricing_version(),
+        "[pricing_version]",
+    );
+    insta::assert_snapshot!("cli_quote_cube", s);
+}

@@ -135,3 +135,34 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A price book is user input: any text gives a book or a list of errors, never a panic.
+    #[test]
+    fn price_book_parsing_never_panics(text in "\\PC{0,400}") {
+        let _ = PriceBook::from_toml_str(&text);
+    }
+
+    /// Mutating the embedded book line by line: still no panic, and every error has a path.
+    #[test]
+    fn mutated_price_book_errors_have_paths(line in 0usize..120, junk in "[-a-z0-9=\\[\\]\". ]{0,12}") {
+        let text: String = pricing_core::price::EMBEDDED_TOML
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == line { format!("{l}{junk}\n") } else { format!("{l}\n") })
+            .collect();
+        if let Err(e) = PriceBook::from_toml_str(&text) {
+            prop_assert!(!e.errors.is_empty());
+            prop_assert!(e.errors.iter().all(|f| !f.path.is_empty() && !f.message.is_empty()));
+        }
+    }
+
+    /// Job params from the queue are untrusted: arbitrary bytes as a mesh never panic.
+    #[test]
+    fn quote_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        let r = QuoteRequest::default();
+        let _ = pricing_core::price::quote_bytes(quoter(), "x", &bytes, &r, &ReadLimits::default());
+    }
+}

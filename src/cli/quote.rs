@@ -407,7 +407,7 @@ fn write_detail(out: &mut impl Write, d: &QuoteDocument, took: Duration) -> std:
     writeln!(out)?;
     writeln!(
         out,
-        "  pricing {} · quoted in {:.0} ms",
+        "  pricing {} · quoted in {:.1} ms",
         q.pricing_version,
         took.as_secs_f64() * 1000.0
     )

@@ -78,7 +78,8 @@ pub struct Estimate {
     pub support_contact_area_mm2: f64,
     /// Per role. FDM: perimeter, external_perimeter, sparse_infill, solid_infill,
     /// top_solid_infill, bridge, support, support_interface, skirt (plus travel time).
-    /// Resin: model, support, pad. Powder: model.
+    /// Resin: model, support, pad. Powder: model, powder_refresh (unfused powder lost in
+    /// the occupied volume, priced as material; no time).
     pub by_role: BTreeMap<&'static str, RoleFigures>,
     /// Powder bed only: the build volume the part occupies (its bounding box or hull
     /// divided by a packing density), mm³. Bureaus charge powder prints by this.
