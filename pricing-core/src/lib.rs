@@ -19,6 +19,9 @@
 pub mod analysis;
 pub mod estimate;
 pub mod mesh;
+pub mod motion;
 pub mod profile;
+pub mod slice;
+pub mod support;
 pub mod units;
 pub mod warning;
