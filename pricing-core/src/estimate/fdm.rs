@@ -52,6 +52,10 @@ pub struct Calibration {
     /// Support base extrudes more than the line density: grid snapping of islands, the
     /// sheath loop around each island and the closing of nearby islands.
     pub support_volume: f64,
+    /// Fraction of the sparse region's outline covered by infill anchors (PrusaSlicer
+    /// joins gyroid line ends along the perimeter with anchors up to `infill_anchor`
+    /// long; in narrow regions they dominate the infill).
+    pub infill_anchor: f64,
     /// Retracting travels per island per layer (to the island, and between its
     /// perimeters and its infill).
     pub retracts_per_island: f64,
@@ -62,6 +66,7 @@ impl Default for Calibration {
         Calibration {
             sparse_volume: 1.0,
             support_volume: 1.0,
+            infill_anchor: 0.0,
             retracts_per_island: 1.0,
         }
     }
@@ -92,13 +97,14 @@ fn spacing(w: f64, h: f64) -> f64 {
 }
 
 struct LayerFigures {
-    ext_px: u64,
-    per_px: u64,
+    ext_px: f64,
+    per_px: f64,
     sparse_px: u64,
     solid_px: u64,
     top_px: u64,
     bridge_px: u64,
     sparse_t: f64,
+    sparse_edge_mm: f64,
     solid_t: f64,
     top_t: f64,
     bridge_t: f64,
@@ -262,24 +268,32 @@ pub fn estimate_with(
         0.0
     };
     let r_inf = (r_per - 0.25 * w.per_s).max(0.0);
-    // Pixel-centre sampling puts the raster edge p/2 inside on average.
-    let px_r = |r: f64| (r / pixel - 0.5).max(0.0);
-    let bands: Vec<(u64, u64, u64, Bitmap)> = sections
+    // Erosion by an integer disc of R pixels moves the edge by R pixels on average (pixel
+    // centres sample the section); band areas at fractional radii interpolate between
+    // the two nearest integer erosions.
+    let eroded_count = |b: &Bitmap, r: f64| -> f64 {
+        let x = (r / pixel).max(0.0);
+        let lo = x.floor();
+        let c0 = if lo < 1.0 { b.count() } else { b.eroded(lo).count() } as f64;
+        let c1 = b.eroded(lo + 1.0).count() as f64;
+        c0 + (c1 - c0) * (x - lo)
+    };
+    let bands: Vec<(f64, f64, Bitmap)> = sections
         .par_iter()
         .map(|s| {
-            let total = s.bitmap.count();
+            let total = s.bitmap.count() as f64;
             let e1 = if r_ext > 0.0 {
-                s.bitmap.eroded(px_r(r_ext)).count()
+                eroded_count(&s.bitmap, r_ext)
             } else {
                 total
             };
             let e2 = if r_per > 0.0 {
-                s.bitmap.eroded(px_r(r_per)).count()
+                eroded_count(&s.bitmap, r_per)
             } else {
                 total
             };
-            let inner = s.bitmap.eroded(px_r(r_inf));
-            (total - e1, e1 - e2.min(e1), e2, inner)
+            let inner = s.bitmap.eroded((r_inf / pixel).round());
+            ((total - e1).max(0.0), (e1 - e2).max(0.0), inner)
         })
         .collect();
 
@@ -291,7 +305,7 @@ pub fn estimate_with(
         (k >= 0 && (k as usize) < n).then(|| &sections[k as usize].bitmap)
     };
     let inner = |k: isize| -> Option<&Bitmap> {
-        (k >= 0 && (k as usize) < n).then(|| &bands[k as usize].3)
+        (k >= 0 && (k as usize) < n).then(|| &bands[k as usize].2)
     };
     // Sparse region of layer k: its infill region covered by every neighbour's.
     let sparse_of = |k: isize| -> Bitmap {
@@ -327,7 +341,7 @@ pub fn estimate_with(
         .into_par_iter()
         .map(|k| {
             let ki = k as isize;
-            let ik = &bands[k].3;
+            let ik = &bands[k].2;
             let first = k == 0;
             let mut top = ik.clone();
             match sec(ki + 1) {
@@ -342,9 +356,25 @@ pub fn estimate_with(
                     bridge.and_not(&top);
                 }
             }
-            let sparse = sparse_of(ki);
+            let mut sparse = sparse_of(ki);
             let mut solid = ik.clone();
             solid.and_not(&sparse);
+            // discover_vertical_shells regularises the shell by an opening of half an
+            // infill spacing: slivers thinner than a line stay sparse.
+            if !solid.is_empty() && !top.is_empty() || !solid.is_empty() {
+                let r = 0.5 * 1.05 * w.inf_s / pixel;
+                if r >= 1.0 {
+                    let mut opened = solid.eroded(r).dilated(r);
+                    opened.and(&solid);
+                    // Bottom layers and true skins are never thin; keep them whole.
+                    if k >= bot_n {
+                        let mut lost = solid.clone();
+                        lost.and_not(&opened);
+                        sparse.or(&lost);
+                        solid = opened;
+                    }
+                }
+            }
             solid.and_not(&top);
             solid.and_not(&bridge);
             if k > 0 && density > 0.0 {
@@ -352,6 +382,13 @@ pub fn estimate_with(
                 let below = sparse_of(ki - 1);
                 let mut internal = solid.clone();
                 internal.and(&below);
+                // PrusaSlicer does not bridge regions narrower than three bridge widths
+                // (an opening by half that): thin rings on sloped tops stay solid.
+                if !internal.is_empty() {
+                    let r = 1.5 * pr.nozzle_diameter / pixel;
+                    internal = internal.eroded(r).dilated(r);
+                    internal.and(&solid);
+                }
                 solid.and_not(&internal);
                 bridge.or(&internal);
             }
@@ -386,6 +423,7 @@ pub fn estimate_with(
                 ext_px: bands[k].0,
                 per_px: bands[k].1,
                 sparse_px: sparse.count(),
+                sparse_edge_mm: edge_length(&sparse, pixel),
                 solid_px: solid.count(),
                 top_px: top.count(),
                 bridge_px: bridge.count(),
@@ -498,8 +536,8 @@ pub fn estimate_with(
             (w.ext_s, w.per_s)
         };
         // Perimeters: band area → loop length (band / its width) → volume s·h per mm.
-        let ext_len = f.ext_px as f64 * px_area / r_ext.max(1e-9);
-        let per_len = f.per_px as f64 * px_area / w.per_s;
+        let ext_len = f.ext_px * px_area / r_ext.max(1e-9);
+        let per_len = f.per_px * px_area / w.per_s;
         let ext_vol = ext_len * ext_s * hh;
         let per_vol = per_len * per_s * hh;
         let (te, ti) = if c.length > 0.0 {
@@ -515,7 +553,8 @@ pub fn estimate_with(
         let solid_vol = |px: u64| px as f64 * px_area * hh;
         add(
             "sparse_infill",
-            solid_vol(f.sparse_px) * density * cal.sparse_volume,
+            solid_vol(f.sparse_px) * density * cal.sparse_volume
+                + f.sparse_edge_mm * w.inf_s * hh * cal.infill_anchor,
             f.sparse_t,
         );
         add("solid_infill", solid_vol(f.solid_px), f.solid_t);
@@ -618,6 +657,30 @@ pub fn estimate_with(
         occupied_mm3: None,
         warnings,
     })
+}
+
+/// Outline length of a raster region, mm: Cauchy-Crofton from the horizontal and vertical
+/// pixel transitions (π/4 of their count for isotropic outlines).
+fn edge_length(b: &Bitmap, pixel: f64) -> f64 {
+    if b.is_empty() {
+        return 0.0;
+    }
+    let mut transitions = 0u64;
+    for y in 0..b.height {
+        b.for_each_run(y, |_, _| transitions += 2);
+        let row = b.row(y);
+        if y + 1 < b.height {
+            let up = b.row(y + 1);
+            transitions += row
+                .iter()
+                .zip(up)
+                .map(|(a, c)| (a ^ c).count_ones() as u64)
+                .sum::<u64>();
+        } else {
+            transitions += row.iter().map(|a| a.count_ones() as u64).sum::<u64>();
+        }
+    }
+    transitions as f64 * pixel * std::f64::consts::FRAC_PI_4
 }
 
 /// Perimeter of the convex hull of the set pixels, mm.
