@@ -19,15 +19,13 @@ struct Row {
     ref_ws_fil: f64,
     ref_ws_time: f64,
     ref_ws_sup: f64,
-    /// Estimates at calibration zero and one for each constant (linear components).
+    /// Estimates with every fitted constant at zero.
     ns: Estimate,
     ws: Estimate,
-    /// Parts linear in each constant: sparse volume, support base volume, retract time.
-    ns_sparse: f64,
-    ns_retract: f64,
-    ws_sparse: f64,
-    ws_support: f64,
-    ws_retract: f64,
+    /// What one unit of each constant adds (the estimate is linear in each):
+    /// [sparse volume, infill anchor, support volume, sparse time, retract time].
+    ns_unit: [f64; 5],
+    ws_unit: [f64; 5],
 }
 
 fn role(e: &Estimate, r: &str) -> f64 {
@@ -52,19 +50,26 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     s[i]
 }
 
+fn cal(v: [f64; 5]) -> Calibration {
+    Calibration {
+        sparse_volume: v[0],
+        infill_anchor: v[1],
+        support_volume: v[2],
+        sparse_time: v[3],
+        retracts_per_island: v[4],
+    }
+}
+
+fn secs(e: &Estimate, r: &str) -> f64 {
+    e.by_role.get(r).map_or(0.0, |f| f.seconds)
+}
+
 fn load_rows() -> Vec<Row> {
     let profile = FdmProfile::default();
     let manifest = common::manifest();
-    let zero = Calibration {
-        sparse_volume: 0.0,
-        support_volume: 0.0,
-        retracts_per_island: 0.0,
-    };
-    let one = Calibration {
-        sparse_volume: 1.0,
-        support_volume: 1.0,
-        retracts_per_island: 1.0,
-    };
+    let zero = cal([0.0; 5]);
+    let b = cal([1.0, 0.0, 1.0, 1.0, 1.0]);
+    let c = cal([0.0, 1.0, 0.0, 0.0, 0.0]);
     let mut rows = Vec::new();
     for r in common::reference() {
         let ns = &r.raw["no_supports"];
@@ -82,8 +87,19 @@ fn load_rows() -> Vec<Row> {
         let run = |sup: bool, c: &Calibration| {
             estimate_with(&part, &profile, sup, c).unwrap_or_else(|e| panic!("{}: {e}", r.file))
         };
-        let (ns0, ns1) = (run(false, &zero), run(false, &one));
-        let (ws0, ws1) = (run(true, &zero), run(true, &one));
+        let unit = |sup: bool| {
+            let (a, bb, cc) = (run(sup, &zero), run(sup, &b), run(sup, &c));
+            let u = [
+                role(&bb, "sparse_infill") - role(&a, "sparse_infill"),
+                role(&cc, "sparse_infill") - role(&a, "sparse_infill"),
+                role(&bb, "support") - role(&a, "support"),
+                secs(&bb, "sparse_infill") - secs(&a, "sparse_infill"),
+                secs(&bb, "travel") - secs(&a, "travel"),
+            ];
+            (a, u)
+        };
+        let (ns0, nsu) = unit(false);
+        let (ws0, wsu) = unit(true);
         let by = |k: &str| ws["filament_mm3_by_role"][k].as_f64().unwrap_or(0.0);
         rows.push(Row {
             file: r.file.clone(),
@@ -92,25 +108,34 @@ fn load_rows() -> Vec<Row> {
             ref_ws_fil: ws["filament_mm3"].as_f64().unwrap_or(f64::NAN),
             ref_ws_time: ws["time_s"].as_f64().unwrap_or(f64::NAN),
             ref_ws_sup: by("Support material") + by("Support material interface"),
-            ns_sparse: role(&ns1, "sparse_infill") - role(&ns0, "sparse_infill"),
-            ns_retract: ns1.print_time_s - ns0.print_time_s,
-            ws_sparse: role(&ws1, "sparse_infill") - role(&ws0, "sparse_infill"),
-            ws_support: role(&ws1, "support") - role(&ws0, "support"),
-            ws_retract: ws1.print_time_s - ws0.print_time_s,
             ns: ns0,
             ws: ws0,
+            ns_unit: nsu,
+            ws_unit: wsu,
         });
     }
     rows
 }
 
+fn k(c: &Calibration) -> [f64; 5] {
+    [
+        c.sparse_volume,
+        c.infill_anchor,
+        c.support_volume,
+        c.sparse_time,
+        c.retracts_per_island,
+    ]
+}
+
 /// Errors of one row under a calibration: [ns fil, ns time, ws fil, ws time, ws support].
 fn errors(r: &Row, c: &Calibration) -> [f64; 5] {
-    let ns_fil = r.ns.material_mm3 + c.sparse_volume * r.ns_sparse;
-    let ns_time = r.ns.print_time_s + c.retracts_per_island * r.ns_retract;
-    let ws_fil = r.ws.material_mm3 + c.sparse_volume * r.ws_sparse + c.support_volume * r.ws_support;
-    let ws_time = r.ws.print_time_s + c.retracts_per_island * r.ws_retract;
-    let ws_sup = r.ws.support_mm3 + c.support_volume * r.ws_support;
+    let kk = k(c);
+    let ns_fil = r.ns.material_mm3 + kk[0] * r.ns_unit[0] + kk[1] * r.ns_unit[1];
+    let ns_time = r.ns.print_time_s + kk[3] * r.ns_unit[3] + kk[4] * r.ns_unit[4];
+    let ws_fil =
+        r.ws.material_mm3 + kk[0] * r.ws_unit[0] + kk[1] * r.ws_unit[1] + kk[2] * r.ws_unit[2];
+    let ws_time = r.ws.print_time_s + kk[3] * r.ws_unit[3] + kk[4] * r.ws_unit[4];
+    let ws_sup = r.ws.support_mm3 + kk[2] * r.ws_unit[2];
     [
         rel(ns_fil, r.ref_ns_fil),
         rel(ns_time, r.ref_ns_time),
@@ -124,37 +149,63 @@ fn errors(r: &Row, c: &Calibration) -> [f64; 5] {
     ]
 }
 
-/// Least squares of relative errors for `y = a + k·b` against `r`: the k minimising
-/// Σ ((a + k b) / r - 1)².
-fn fit(items: impl Iterator<Item = (f64, f64, f64)>) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for (a, b, r) in items {
-        if !(r > 0.0) || !b.is_finite() {
+/// Least squares of relative errors for `y = a + k1·b1 + k2·b2` against `r`: the (k1, k2)
+/// minimising Σ ((a + k1 b1 + k2 b2) / r - 1)².
+fn fit2(items: &[(f64, f64, f64, f64)]) -> (f64, f64) {
+    let (mut s11, mut s12, mut s22, mut t1, mut t2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(a, b1, b2, r) in items {
+        if !(r > 0.0) {
             continue;
         }
-        num += (b / r) * (1.0 - a / r);
-        den += (b / r) * (b / r);
+        let (x1, x2, y) = (b1 / r, b2 / r, 1.0 - a / r);
+        s11 += x1 * x1;
+        s12 += x1 * x2;
+        s22 += x2 * x2;
+        t1 += x1 * y;
+        t2 += x2 * y;
     }
-    if den > 0.0 { num / den } else { 1.0 }
+    let det = s11 * s22 - s12 * s12;
+    if det.abs() < 1e-12 {
+        return (if s11 > 0.0 { t1 / s11 } else { 1.0 }, 0.0);
+    }
+    ((t1 * s22 - t2 * s12) / det, (s11 * t2 - s12 * t1) / det)
 }
 
-/// Fits the three constants on `rows`.
+/// Fits the constants on `rows`: filament without supports for the infill pair, support
+/// filament for the support constant, both time columns for the time pair.
 fn calibrate(rows: &[&Row]) -> Calibration {
-    let sparse = fit(rows
+    let fil: Vec<_> = rows
         .iter()
-        .map(|r| (r.ns.material_mm3, r.ns_sparse, r.ref_ns_fil)));
-    let support = fit(rows.iter().filter(|r| r.ref_ws_sup > 0.0).map(|r| {
-        (r.ws.support_mm3, r.ws_support, r.ref_ws_sup)
-    }));
-    let retract = fit(rows
+        .map(|r| (r.ns.material_mm3, r.ns_unit[0], r.ns_unit[1], r.ref_ns_fil))
+        .collect();
+    let (sv, an) = fit2(&fil);
+    let sup: Vec<_> = rows
         .iter()
-        .map(|r| (r.ns.print_time_s, r.ns_retract, r.ref_ns_time))
-        .chain(rows.iter().map(|r| (r.ws.print_time_s, r.ws_retract, r.ref_ws_time))));
-    Calibration {
-        sparse_volume: sparse,
-        support_volume: support,
-        retracts_per_island: retract,
-    }
+        .filter(|r| r.ref_ws_sup > 0.0 && r.ws_unit[2] > 0.0)
+        .map(|r| {
+            let other = r.ws.support_mm3;
+            (other, r.ws_unit[2], 0.0, r.ref_ws_sup)
+        })
+        .collect();
+    // Median of the per-model ratios: support errors have outliers (box.STL, whose lids
+    // PrusaSlicer bridges) that would dominate a least-squares fit.
+    let mut ratios: Vec<f64> = sup.iter().map(|&(a, b, _, r)| (r - a) / b).collect();
+    ratios.sort_by(|x, y| x.total_cmp(y));
+    let su = if ratios.is_empty() {
+        1.0
+    } else {
+        ratios[ratios.len() / 2]
+    };
+    let time: Vec<_> = rows
+        .iter()
+        .map(|r| (r.ns.print_time_s, r.ns_unit[3], r.ns_unit[4], r.ref_ns_time))
+        .chain(
+            rows.iter()
+                .map(|r| (r.ws.print_time_s, r.ws_unit[3], r.ws_unit[4], r.ref_ws_time)),
+        )
+        .collect();
+    let (st, rt) = fit2(&time);
+    cal([sv, an, su, st, rt])
 }
 
 const WHAT: [&str; 5] = [
@@ -168,7 +219,11 @@ const WHAT: [&str; 5] = [
 fn summary(errs: &[[f64; 5]]) -> [(f64, f64); 5] {
     let mut out = [(0.0, 0.0); 5];
     for (i, o) in out.iter_mut().enumerate() {
-        let col: Vec<f64> = errs.iter().map(|e| e[i]).filter(|x| x.is_finite()).collect();
+        let col: Vec<f64> = errs
+            .iter()
+            .map(|e| e[i])
+            .filter(|x| x.is_finite())
+            .collect();
         *o = (quantile(&col, 0.5), quantile(&col, 0.9));
     }
     out
@@ -247,11 +302,21 @@ fn fdm_estimate_matches_prusaslicer() {
     let mut failures = Vec::new();
     for i in 0..5 {
         if !(s[i].0 <= bar[i].0) {
-            failures.push(format!("{} median {:.1}% > {:.0}%", WHAT[i], 100.0 * s[i].0, 100.0 * bar[i].0));
+            failures.push(format!(
+                "{} median {:.1}% > {:.0}%",
+                WHAT[i],
+                100.0 * s[i].0,
+                100.0 * bar[i].0
+            ));
         }
         if let Some(p) = bar[i].1 {
             if !(s[i].1 <= p) {
-                failures.push(format!("{} p90 {:.1}% > {:.0}%", WHAT[i], 100.0 * s[i].1, 100.0 * p));
+                failures.push(format!(
+                    "{} p90 {:.1}% > {:.0}%",
+                    WHAT[i],
+                    100.0 * s[i].1,
+                    100.0 * p
+                ));
             }
         }
     }

@@ -43,6 +43,11 @@ pub struct SupportParams {
     pub xy_gap_px: f64,
     /// First-layer expansion, pixels.
     pub first_layer_expansion_px: f64,
+    /// PrusaSlicer's `dont_support_bridges` (on by default): overhangs bridged between
+    /// two anchors get no support.
+    pub dont_support_bridges: bool,
+    /// Expansion of contact areas, pixels.
+    pub margin_px: f64,
     /// Supports only on the bed.
     pub buildplate_only: bool,
 }
@@ -82,6 +87,16 @@ pub fn generate(
         for &(y, x0, x1) in &by_layer[k] {
             new.set_span(y as usize, x0 as usize, x1 as usize);
         }
+        let kf = k + 1 + p.gap_layers;
+        if !by_layer[k].is_empty() && kf < n && p.dont_support_bridges {
+            new.and_not(&anchored_bridges(sections[kf], sections[kf - 1]));
+        }
+        let raw = new.clone();
+        if !by_layer[k].is_empty() && p.margin_px >= 1.0 {
+            // SupportMaterial.cpp enlarges contact areas by a margin (then the part is
+            // cut out); it also merges the speckles that facets near the threshold leave.
+            new = new.dilated(p.margin_px);
+        }
         col.or(&new);
         // Stop at the part, and a contact gap above it.
         for j in k.saturating_sub(p.gap_layers)..=k {
@@ -90,6 +105,7 @@ pub fn generate(
         if p.buildplate_only {
             // A column that met the part never reaches the bed: it was cut above.
         }
+        let mut new = raw;
         new.and(&col);
         out[k].contact_px = new.count();
         recent.insert(0, new);
@@ -114,7 +130,7 @@ pub fn generate(
         }
         let mut base = col.clone();
         base.and_not(&interface);
-        out[k].islands = islands(&col);
+        out[k].islands = col.components();
         out[k].base = Some(base);
         out[k].interface = Some(interface);
     }
@@ -153,19 +169,22 @@ pub fn generate(
     out
 }
 
-/// Approximate island count: runs that touch no run of the row below.
-fn islands(b: &Bitmap) -> usize {
-    let mut count = 0;
-    for y in 0..b.height {
-        let below = if y > 0 { Some(b.row(y - 1)) } else { None };
-        b.for_each_run(y, |x0, x1| {
-            let touches = below.is_some_and(|r| (x0..x1).any(|x| (r[x / 64] >> (x % 64)) & 1 == 1));
-            if !touches {
-                count += 1;
+/// Overhang runs of `upper` (not over `lower`) bounded by `lower` at both ends of the row:
+/// a bridge the slicer can span, so it needs no support.
+fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
+    let mut over = upper.clone();
+    over.and_not(lower);
+    let mut out = Bitmap::new(upper.width, upper.height);
+    for y in 0..over.height {
+        let mut runs = Vec::new();
+        over.for_each_run(y, |a, b| runs.push((a, b)));
+        for (a, b) in runs {
+            if a > 0 && lower.get(a - 1, y) && lower.get(b, y) {
+                out.set_span(y, a, b);
             }
-        });
+        }
     }
-    count
+    out
 }
 
 /// Pixels under overhanging facets, as spans (support top layer, row, x0, x1).

@@ -94,7 +94,10 @@ fn print_table(
     let filament_m =
         e.material_mm3 / (std::f64::consts::PI / 4.0 * p.filament_diameter.powi(2)) / 1000.0;
     println!("{file}");
-    println!("  layers         {} × {:.2} mm", e.layers, e.layer_height_mm);
+    println!(
+        "  layers         {} × {:.2} mm",
+        e.layers, e.layer_height_mm
+    );
     println!("  print time     {}", hms(e.print_time_s));
     println!(
         "  filament       {:.0} mm³  {:.1} g  {:.2} m",

@@ -207,6 +207,47 @@ impl Bitmap {
         }
     }
 
+    /// Connected regions (4-connected), counted by union-find over row runs.
+    pub fn components(&self) -> usize {
+        let mut parent: Vec<u32> = Vec::new();
+        fn find(p: &mut [u32], mut i: u32) -> u32 {
+            while p[i as usize] != i {
+                let g = p[p[i as usize] as usize];
+                p[i as usize] = g;
+                i = g;
+            }
+            i
+        }
+        let mut prev: Vec<(usize, usize, u32)> = Vec::new();
+        let mut cur: Vec<(usize, usize, u32)> = Vec::new();
+        let mut merges = 0usize;
+        for y in 0..self.height {
+            cur.clear();
+            self.for_each_run(y, |a, b| {
+                let id = parent.len() as u32;
+                parent.push(id);
+                cur.push((a, b, id));
+            });
+            let mut j = 0;
+            for &(a, b, id) in &cur {
+                while j < prev.len() && prev[j].1 <= a {
+                    j += 1;
+                }
+                let mut t = j;
+                while t < prev.len() && prev[t].0 < b {
+                    let (r1, r2) = (find(&mut parent, id), find(&mut parent, prev[t].2));
+                    if r1 != r2 {
+                        parent[r1 as usize] = r2;
+                        merges += 1;
+                    }
+                    t += 1;
+                }
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        parent.len() - merges
+    }
+
     /// Calls `f(y, x0, x1)` for every run of set pixels `x0..x1` in row `y`.
     pub fn for_each_run(&self, y: usize, mut f: impl FnMut(usize, usize)) {
         let row = self.row(y);
