@@ -188,6 +188,7 @@ fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
 }
 
 /// Pixels under overhanging facets, as spans (support top layer, row, x0, x1).
+#[inline(never)]
 fn overhang_spans(
     mesh: &Mesh,
     grid: &Grid,

@@ -254,8 +254,16 @@ pub fn estimate_with(
         )
     };
 
+    let trace = std::env::var_os("PRICING_TRACE").is_some();
+    let t0 = std::time::Instant::now();
+    let mark = |what: &str| {
+        if trace {
+            eprintln!("{what}: {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
+        }
+    };
     // 1. Slice.
     let sections = slice::slice(&part.mesh, &grid, &z_mid, &loop_motion);
+    mark("slice");
     let patched: usize = sections.iter().map(|s| s.patched_rows).sum();
     if patched > 0 {
         warnings.push(Warning::new(
@@ -284,36 +292,37 @@ pub fn estimate_with(
     // Erosion by an integer disc of R pixels moves the edge by R pixels on average (pixel
     // centres sample the section); band areas at fractional radii interpolate between
     // the two nearest integer erosions.
-    let eroded_count = |b: &Bitmap, r: f64| -> f64 {
-        let x = (r / pixel).max(0.0);
-        let lo = x.floor();
-        let c0 = if lo < 1.0 {
-            b.count()
-        } else {
-            b.eroded(lo).count()
-        } as f64;
-        let c1 = b.eroded(lo + 1.0).count() as f64;
-        c0 + (c1 - c0) * (x - lo)
-    };
     let bands: Vec<(f64, f64, Bitmap)> = sections
         .par_iter()
         .map(|s| {
-            let total = s.bitmap.count() as f64;
-            let e1 = if r_ext > 0.0 {
-                eroded_count(&s.bitmap, r_ext)
-            } else {
-                total
-            };
-            let e2 = if r_per > 0.0 {
-                eroded_count(&s.bitmap, r_per)
-            } else {
-                total
-            };
-            let inner = s.bitmap.eroded((r_inf / pixel).round());
+            let b = &s.bitmap;
+            let total = b.count() as f64;
+            if total == 0.0 {
+                return (0.0, 0.0, b.clone());
+            }
+            let (xe, xp) = ((r_ext / pixel).max(0.0), (r_per / pixel).max(0.0));
+            let radii = [
+                xe.floor(),
+                xe.floor() + 1.0,
+                xp.floor(),
+                xp.floor() + 1.0,
+                (r_inf / pixel).round(),
+            ];
+            let mut er = b.eroded_many(&radii);
+            let c: Vec<f64> = er[..4]
+                .iter()
+                .zip(radii)
+                .map(|(m, r)| if r < 1.0 { total } else { m.count() as f64 })
+                .collect();
+            let lerp = |c0: f64, c1: f64, x: f64| c0 + (c1 - c0) * (x - x.floor());
+            let e1 = if r_ext > 0.0 { lerp(c[0], c[1], xe) } else { total };
+            let e2 = if r_per > 0.0 { lerp(c[2], c[3], xp) } else { total };
+            let inner = er.pop().unwrap_or_else(|| b.clone());
             ((total - e1).max(0.0), (e1 - e2).max(0.0), inner)
         })
         .collect();
 
+    mark("bands");
     // 3. Skins.
     let top_n = pr.top_layers() as usize;
     let bot_n = pr.bottom_layers() as usize;
@@ -460,6 +469,7 @@ pub fn estimate_with(
         })
         .collect();
 
+    mark("skins");
     // 4. Supports.
     let section_refs: Vec<&Bitmap> = sections.iter().map(|s| &s.bitmap).collect();
     let sup_layers = if supports {
@@ -495,6 +505,7 @@ pub fn estimate_with(
         Vec::new()
     };
 
+    mark("supports");
     // 5. Sum up material and time.
     let mut role: BTreeMap<&'static str, RoleFigures> = BTreeMap::new();
     for r in [
@@ -675,6 +686,7 @@ pub fn estimate_with(
         }
     }
 
+    mark("sum");
     let material: f64 = role.values().map(|r| r.mm3).sum();
     let support_mm3 = role.get("support").map_or(0.0, |r| r.mm3)
         + role.get("support_interface").map_or(0.0, |r| r.mm3);

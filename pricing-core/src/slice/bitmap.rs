@@ -109,27 +109,69 @@ impl Bitmap {
     }
 
     fn morph(&self, radius: f64, erode: bool) -> Bitmap {
-        if radius < 1.0 {
+        if radius < 1.0 || self.is_empty() && !erode {
             return self.clone();
         }
         let r = radius.min(4096.0);
         let ri = r.floor() as usize;
-        // Half-widths of the disc per row offset, and each distinct one's horizontal pass.
+        // Half-widths of the disc per row offset.
         let half: Vec<usize> = (0..=ri)
             .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
             .collect();
-        let mut distinct: Vec<usize> = half.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let passes: Vec<(usize, Bitmap)> = distinct
+        let passes = self.horizontal_all(half[0], erode);
+        self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], erode)
+    }
+
+
+    /// Horizontal erosions (or dilations) by 0..=k pixels each side, built incrementally:
+    /// pass j is pass j-1 combined with the row shifted by ±j.
+    fn horizontal_all(&self, k: usize, erode: bool) -> Vec<Bitmap> {
+        let mut out = Vec::with_capacity(k + 1);
+        out.push(self.clone());
+        let s = self.stride;
+        let mut tmp = vec![0u64; s];
+        for j in 1..=k {
+            let mut next = out[j - 1].clone();
+            for y in 0..self.height {
+                let row = &self.words[y * s..(y + 1) * s];
+                let dst = &mut next.words[y * s..(y + 1) * s];
+                shift_down(row, j, &mut tmp);
+                combine(dst, &tmp, erode);
+                shift_up(row, j, &mut tmp);
+                combine(dst, &tmp, erode);
+            }
+            next.clear_tail();
+            out.push(next);
+        }
+        out
+    }
+
+    /// Erosions by several disc radii (pixels), sharing the horizontal passes.
+    pub fn eroded_many(&self, radii: &[f64]) -> Vec<Bitmap> {
+        let rmax = radii.iter().copied().fold(0.0f64, f64::max).clamp(0.0, 4096.0);
+        let passes = self.horizontal_all(rmax.floor() as usize, true);
+        radii
             .iter()
-            .map(|&k| (k, self.horizontal(k, erode)))
-            .collect();
-        let pass_of = |k: usize| -> &Bitmap {
-            // `distinct` holds every k of `half`, so the search always succeeds.
-            let i = passes.partition_point(|(kk, _)| *kk < k);
-            &passes[i.min(passes.len() - 1)].1
-        };
+            .map(|&r| {
+                if r < 1.0 {
+                    return self.clone();
+                }
+                let r = r.min(4096.0);
+                let ri = r.floor() as usize;
+                let half: Vec<usize> = (0..=ri)
+                    .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
+                    .collect();
+                self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], true)
+            })
+            .collect()
+    }
+
+    fn combine_rows<'a>(
+        &self,
+        half: &[usize],
+        pass_of: impl Fn(usize) -> &'a Bitmap,
+        erode: bool,
+    ) -> Bitmap {
         let mut out = Bitmap::new(self.width, self.height);
         let s = self.stride;
         for y in 0..self.height {
@@ -146,51 +188,13 @@ impl Bitmap {
                         }
                     } else {
                         let row = src.row(yy as usize);
-                        if erode {
-                            dst.iter_mut().zip(row).for_each(|(a, b)| *a &= *b);
-                        } else {
-                            dst.iter_mut().zip(row).for_each(|(a, b)| *a |= *b);
-                        }
+                        combine(dst, row, erode);
                     }
                     if dy == 0 {
                         break;
                     }
                 }
             }
-        }
-        out.clear_tail();
-        out
-    }
-
-    /// Horizontal erosion/dilation by `k` pixels each side.
-    fn horizontal(&self, k: usize, erode: bool) -> Bitmap {
-        let mut out = self.clone();
-        if k == 0 {
-            return out;
-        }
-        let s = self.stride;
-        let mut tmp = vec![0u64; s];
-        let mut acc = vec![0u64; s];
-        for y in 0..self.height {
-            let row = &self.words[y * s..(y + 1) * s];
-            // Combine shifts -k..=k by doubling: window w covers [x, x+w).
-            let span = 2 * k + 1;
-            acc.copy_from_slice(row);
-            let mut w = 1;
-            while w * 2 <= span {
-                shift_down(&acc, w, &mut tmp);
-                combine(&mut acc, &tmp, erode);
-                w *= 2;
-            }
-            if w < span {
-                // acc covers [x, x+w); add [x+span-w, x+span).
-                let mut tail = vec![0u64; s];
-                shift_down(&acc, span - w, &mut tail);
-                combine(&mut acc, &tail, erode);
-            }
-            // acc(x) covers [x, x+span): centre it on x+k.
-            let dst = &mut out.words[y * s..(y + 1) * s];
-            shift_up(&acc, k, dst);
         }
         out.clear_tail();
         out

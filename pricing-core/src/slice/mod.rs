@@ -122,6 +122,7 @@ struct Segment {
     d: [f64; 2],
 }
 
+#[inline(never)]
 fn slice_layer(
     mesh: &Mesh,
     grid: &Grid,
@@ -186,6 +187,7 @@ fn slice_layer(
     }
 }
 
+#[inline(never)]
 fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
     let mut bm = Bitmap::new(grid.width, grid.height);
     let mut keys: Vec<u64> = Vec::new();
@@ -265,6 +267,7 @@ fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
 /// Small-perimeter threshold of PrusaSlicer 2.5: loops shorter than a 6.5 mm radius circle.
 pub const SMALL_PERIMETER_MM: f64 = 6.5 * 2.0 * std::f64::consts::PI;
 
+#[inline(never)]
 fn chain(segs: &[Segment], motion: &dyn Fn(f64) -> (Motion, Motion)) -> ContourStats {
     let n = segs.len();
     let mut starts: Vec<(u64, u32)> = segs
