@@ -67,7 +67,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for (name, bytes) in [("lattice_678k", &lattice), ("torus_1m", &torus)] {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
-        g.bench_function(name, |b| b.iter(|| estimate_bytes(black_box(bytes), &profile)));
+        g.bench_function(name, |b| {
+            b.iter(|| estimate_bytes(black_box(bytes), &profile))
+        });
     }
     g.finish();
 }

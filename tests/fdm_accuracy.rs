@@ -54,7 +54,7 @@ fn cal(v: [f64; 5]) -> Calibration {
     Calibration {
         sparse_volume: v[0],
         infill_anchor: v[1],
-        support_volume: v[2],
+        support_sheath: v[2],
         sparse_time: v[3],
         retracts_per_island: v[4],
     }
@@ -121,7 +121,7 @@ fn k(c: &Calibration) -> [f64; 5] {
     [
         c.sparse_volume,
         c.infill_anchor,
-        c.support_volume,
+        c.support_sheath,
         c.sparse_time,
         c.retracts_per_island,
     ]

@@ -52,9 +52,10 @@ pub struct Calibration {
     /// Sparse (gyroid) infill extrudes more than density × area: its wavy lines, and the
     /// anchors along perimeters that connect them.
     pub sparse_volume: f64,
-    /// Support base extrudes more than the line density: grid snapping of islands, the
-    /// sheath loop around each island and the closing of nearby islands.
-    pub support_volume: f64,
+    /// Support base extrudes more than its line density: each island gets a sheath loop
+    /// and its outline is snapped outward to the support grid. Counted in loops of
+    /// support width along the base outline.
+    pub support_sheath: f64,
     /// Fraction of the sparse region's outline covered by infill anchors (PrusaSlicer
     /// joins gyroid line ends along the perimeter with anchors up to `infill_anchor`
     /// long; in narrow regions they dominate the infill).
@@ -73,10 +74,10 @@ impl Default for Calibration {
     fn default() -> Self {
         Calibration {
             sparse_volume: 0.98,
-            support_volume: 2.39,
+            support_sheath: 1.0,
             infill_anchor: 0.35,
-            sparse_time: 1.76,
-            retracts_per_island: 0.72,
+            sparse_time: 1.78,
+            retracts_per_island: 0.39,
         }
     }
 }
@@ -315,8 +316,16 @@ pub fn estimate_with(
                 .map(|(m, r)| if r < 1.0 { total } else { m.count() as f64 })
                 .collect();
             let lerp = |c0: f64, c1: f64, x: f64| c0 + (c1 - c0) * (x - x.floor());
-            let e1 = if r_ext > 0.0 { lerp(c[0], c[1], xe) } else { total };
-            let e2 = if r_per > 0.0 { lerp(c[2], c[3], xp) } else { total };
+            let e1 = if r_ext > 0.0 {
+                lerp(c[0], c[1], xe)
+            } else {
+                total
+            };
+            let e2 = if r_per > 0.0 {
+                lerp(c[2], c[3], xp)
+            } else {
+                total
+            };
             let inner = er.pop().unwrap_or_else(|| b.clone());
             ((total - e1).max(0.0), (e1 - e2).max(0.0), inner)
         })
@@ -436,13 +445,34 @@ pub fn estimate_with(
                 }
                 let vj = m.safe_speed(ang);
                 let link = segment_time(pitch, vj, vj, m.speed, m.accel);
+                // PrusaSlicer lays fills at 45° and alternates the direction; rows give
+                // the chords along x exactly, columns along y by their mean length (the
+                // number of vertical runs is the count of rising edges). Both matter: a
+                // long thin strip is crossed by short lines whichever way it lies.
                 let mut t = 0.0;
+                let mut col_runs = 0u64;
                 for y in 0..b.height {
                     b.for_each_run(y, |x0, x1| {
                         t += line_time(m, (x1 - x0) as f64 * pixel, vj) + link;
                     });
+                    let row = b.row(y);
+                    col_runs += if y == 0 {
+                        row.iter().map(|w| w.count_ones() as u64).sum::<u64>()
+                    } else {
+                        row.iter()
+                            .zip(b.row(y - 1))
+                            .map(|(w, d)| (w & !d).count_ones() as u64)
+                            .sum::<u64>()
+                    };
                 }
-                t * pixel / pitch
+                let px = b.count() as f64;
+                let t_cols = if col_runs > 0 {
+                    let mean = px / col_runs as f64 * pixel;
+                    col_runs as f64 * (line_time(m, mean, vj) + link)
+                } else {
+                    0.0
+                };
+                0.5 * (t + t_cols) * pixel / pitch
             };
             let sparse_pitch = if density > 0.0 {
                 w.inf_s / density
@@ -641,17 +671,25 @@ pub fn estimate_with(
             };
             let (bv, bt) = lines(&sl.base, &m_sup, base_pitch);
             let (iv, it) = lines(&sl.interface, &m_if, if_pitch);
+            let sheath = if k == 0 {
+                0.0
+            } else {
+                sl.base.as_ref().map_or(0.0, |b| {
+                    edge_length(b, pixel) * w.sup_s * hh * cal.support_sheath
+                })
+            };
             add(
                 "support",
-                bv * if k == 0 { 1.0 } else { cal.support_volume },
-                bt,
+                bv + sheath,
+                bt + sheath / (w.sup_s * hh) / m_sup.speed,
             );
             add("support_interface", iv, it);
         }
 
         // Travel: one layer change, and retracting travels to each island (part and
         // support), the distance of a nearest-neighbour tour through them.
-        let islands = c.islands.max(1) as f64 + sup_islands as f64;
+        // Every loop (outer contour or hole) is a separate perimeter start.
+        let islands = c.loops.max(1) as f64 + sup_islands as f64;
         let retracts = islands * cal.retracts_per_island;
         let area = (grid.width as f64 * pixel) * (grid.height as f64 * pixel);
         let hop = (0.7 * (area / islands).sqrt()).max(pr.retract_before_travel);

@@ -122,7 +122,6 @@ impl Bitmap {
         self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], erode)
     }
 
-
     /// Horizontal erosions (or dilations) by 0..=k pixels each side, built incrementally:
     /// pass j is pass j-1 combined with the row shifted by ±j.
     fn horizontal_all(&self, k: usize, erode: bool) -> Vec<Bitmap> {
@@ -148,7 +147,11 @@ impl Bitmap {
 
     /// Erosions by several disc radii (pixels), sharing the horizontal passes.
     pub fn eroded_many(&self, radii: &[f64]) -> Vec<Bitmap> {
-        let rmax = radii.iter().copied().fold(0.0f64, f64::max).clamp(0.0, 4096.0);
+        let rmax = radii
+            .iter()
+            .copied()
+            .fold(0.0f64, f64::max)
+            .clamp(0.0, 4096.0);
         let passes = self.horizontal_all(rmax.floor() as usize, true);
         radii
             .iter()
