@@ -99,8 +99,8 @@ pub fn generate(
         }
         col.or(&new);
         // Stop at the part, and a contact gap above it.
-        for j in k.saturating_sub(p.gap_layers)..=k {
-            col.and_not(&obstacle[j]);
+        for ob in &obstacle[k.saturating_sub(p.gap_layers)..=k] {
+            col.and_not(ob);
         }
         if p.buildplate_only {
             // A column that met the part never reaches the bed: it was cut above.
@@ -214,7 +214,8 @@ fn overhang_spans(
                     u[0] * w[1] - u[1] * w[0],
                 ];
                 let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-                if len <= 0.0 || !(-n[2] / len > cos_t) {
+                let down = -n[2] / len;
+                if len <= 0.0 || down.is_nan() || down <= cos_t {
                     continue;
                 }
                 // Plane: z = z0 + gx (x - x0) + gy (y - y0).
@@ -259,10 +260,8 @@ fn overhang_spans(
                             None => run = Some((c, i)),
                         }
                     }
-                    if let Some((rc, s)) = run {
-                        if rc != u32::MAX {
-                            spans.push((rc, j as u32, s as u32, i1 as u32));
-                        }
+                    if let Some((rc, s)) = run.filter(|(rc, _)| *rc != u32::MAX) {
+                        spans.push((rc, j as u32, s as u32, i1 as u32));
                     }
                 }
             }

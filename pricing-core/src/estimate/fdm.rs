@@ -263,7 +263,12 @@ pub fn estimate_with(
         }
     };
     // 1. Slice.
-    let sections = slice::slice(&part.mesh, &grid, &z_mid, &loop_motion);
+    let sections = slice::slice(&part.mesh, &grid, &z_mid, &loop_motion).map_err(|work| {
+        EstimateError::TooComplex {
+            work,
+            limit: slice::MAX_CUTS,
+        }
+    })?;
     mark("slice");
     let patched: usize = sections.iter().map(|s| s.patched_rows).sum();
     if patched > 0 {
@@ -379,17 +384,14 @@ pub fn estimate_with(
             let ik = &bands[k].2;
             let first = k == 0;
             let mut top = ik.clone();
-            match sec(ki + 1) {
-                Some(up) => top.and_not(up),
-                None => {}
+            if let Some(up) = sec(ki + 1) {
+                top.and_not(up);
             }
             let mut bridge = Bitmap::new(grid.width, grid.height);
-            if k > 0 {
-                if let Some(down) = sec(ki - 1) {
-                    bridge = ik.clone();
-                    bridge.and_not(down);
-                    bridge.and_not(&top);
-                }
+            if let Some(down) = sec(ki - 1).filter(|_| k > 0) {
+                bridge = ik.clone();
+                bridge.and_not(down);
+                bridge.and_not(&top);
             }
             let mut sparse = sparse_of(ki);
             let mut solid = ik.clone();
@@ -487,11 +489,7 @@ pub fn estimate_with(
                 solid_px: solid.count(),
                 top_px: top.count(),
                 bridge_px: bridge.count(),
-                sparse_t: if first {
-                    lines_t(&sparse, &m_inf, sparse_pitch)
-                } else {
-                    lines_t(&sparse, &m_inf, sparse_pitch)
-                },
+                sparse_t: lines_t(&sparse, &m_inf, sparse_pitch),
                 solid_t: lines_t(&solid, &m_sol, pitch(w.solid_s)),
                 top_t: lines_t(&top, &m_top, pitch(w.top_s)),
                 bridge_t: lines_t(&bridge, &m_bri, if first { first_s } else { bridge_pitch }),
@@ -816,4 +814,104 @@ fn hull_perimeter(b: &Bitmap, grid: &Grid) -> f64 {
             ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt()
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Scaling, analyze};
+    use crate::mesh::{Format, Mesh};
+
+    fn box_mesh(sx: f32, sy: f32, sz: f32) -> Mesh {
+        let p = |x: f32, y: f32, z: f32| [x * sx, y * sy, z * sz];
+        let positions = vec![
+            p(0., 0., 0.),
+            p(1., 0., 0.),
+            p(1., 1., 0.),
+            p(0., 1., 0.),
+            p(0., 0., 1.),
+            p(1., 0., 1.),
+            p(1., 1., 1.),
+            p(0., 1., 1.),
+        ];
+        let triangles = vec![
+            [0, 2, 1],
+            [0, 3, 2],
+            [4, 5, 6],
+            [4, 6, 7],
+            [0, 1, 5],
+            [0, 5, 4],
+            [1, 2, 6],
+            [1, 6, 5],
+            [2, 3, 7],
+            [2, 7, 6],
+            [3, 0, 4],
+            [3, 4, 7],
+        ];
+        Mesh {
+            positions,
+            triangles,
+        }
+    }
+
+    fn part(m: Mesh) -> Part {
+        analyze(m, Format::StlBinary, Scaling::Factor(1.0))
+    }
+
+    #[test]
+    fn cube_layers_and_material_follow_the_slicer_model() {
+        let e = estimate(
+            &part(box_mesh(20., 20., 20.)),
+            &FdmProfile::default(),
+            false,
+        )
+        .expect("cube estimates");
+        assert_eq!(e.layers, 100);
+        // Shells: 80 mm of contour × 100 layers × 2 loops of 0.407 × 0.2 mm ≈ 1300 mm³.
+        let walls = e.by_role["external_perimeter"].mm3 + e.by_role["perimeter"].mm3;
+        assert!((walls - 1300.0).abs() < 80.0, "{walls}");
+        // Material is between the sparse shell and the solid volume.
+        assert!(
+            e.material_mm3 > 2000.0 && e.material_mm3 < 8000.0,
+            "{}",
+            e.material_mm3
+        );
+        assert_eq!(e.support_mm3, 0.0);
+        // A box has no overhang: supports on changes nothing but the skirt.
+        let s = estimate(&part(box_mesh(20., 20., 20.)), &FdmProfile::default(), true)
+            .expect("cube estimates");
+        assert_eq!(s.support_mm3, 0.0);
+        assert!(e.print_time_s > 600.0 && e.print_time_s < 3000.0);
+    }
+
+    #[test]
+    fn a_unit_mistake_is_refused_not_sliced_forever() {
+        let err = estimate(
+            &part(box_mesh(10., 10., 25_400.)),
+            &FdmProfile::default(),
+            true,
+        )
+        .expect_err("too tall");
+        assert_eq!(err.code(), "too_many_layers");
+    }
+
+    #[test]
+    fn a_huge_footprint_gets_coarser_pixels_and_a_warning() {
+        let e = estimate(
+            &part(box_mesh(2000., 2000., 2.)),
+            &FdmProfile::default(),
+            false,
+        )
+        .expect("plate estimates");
+        assert!(e.warnings.iter().any(|w| w.code == "coarse_raster"));
+        assert!(e.material_mm3 > 0.5 * 2000.0 * 2000.0 * 2.0);
+    }
+
+    #[test]
+    fn tiny_parts_still_estimate() {
+        let e = estimate(&part(box_mesh(0.5, 0.5, 0.1)), &FdmProfile::default(), true)
+            .expect("tiny part estimates");
+        assert_eq!(e.layers, 1);
+        assert!(e.material_mm3 > 0.0);
+    }
 }

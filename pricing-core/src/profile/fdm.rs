@@ -408,11 +408,9 @@ impl FdmProfile {
         let mut relative: Vec<(&str, f64)> = Vec::new();
         for (k, v) in pairs {
             let k = k.as_str();
-            if let Some((_, _)) = RELATIVE_SPEEDS.iter().find(|(r, _)| *r == k) {
-                if first(v).ends_with('%') {
-                    relative.push((k, num(k, v)? / 100.0));
-                    continue;
-                }
+            if RELATIVE_SPEEDS.iter().any(|(r, _)| *r == k) && first(v).ends_with('%') {
+                relative.push((k, num(k, v)? / 100.0));
+                continue;
             }
             self.set(k, v)?;
         }

@@ -305,6 +305,7 @@ fn combine(acc: &mut [u64], other: &[u64], and: bool) {
 }
 
 /// dst(x) = src(x + d).
+#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
 fn shift_down(src: &[u64], d: usize, dst: &mut [u64]) {
     let (wd, bd) = (d / 64, d % 64);
     for i in 0..dst.len() {
@@ -319,10 +320,11 @@ fn shift_down(src: &[u64], d: usize, dst: &mut [u64]) {
 }
 
 /// dst(x) = src(x - d).
+#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
 fn shift_up(src: &[u64], d: usize, dst: &mut [u64]) {
     let (wd, bd) = (d / 64, d % 64);
     for i in 0..dst.len() {
-        let lo = if i >= wd + 1 { src[i - wd - 1] } else { 0 };
+        let lo = if i > wd { src[i - wd - 1] } else { 0 };
         let hi = if i >= wd { src[i - wd] } else { 0 };
         dst[i] = if bd == 0 {
             hi
@@ -332,6 +334,7 @@ fn shift_up(src: &[u64], d: usize, dst: &mut [u64]) {
     }
 }
 
+#[allow(clippy::needless_range_loop)] // the word index decides the mask
 fn set_bits(row: &mut [u64], x0: usize, x1: usize) {
     let (w0, w1) = (x0 / 64, (x1 - 1) / 64);
     for w in w0..=w1 {

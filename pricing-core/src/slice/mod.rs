@@ -65,8 +65,17 @@ pub struct Section {
 /// Motions for tracing a contour of a layer: (external, inner) for a loop of given length.
 pub type LoopMotion<'a> = dyn Fn(usize, f64) -> (Motion, Motion) + Sync + 'a;
 
+/// Most triangle-layer cuts a slice may need (each costs a few bytes of index and work).
+pub const MAX_CUTS: u64 = 200_000_000;
+
 /// Slices `mesh` at the heights `z_mid` (ascending) onto `grid`, in parallel over layers.
-pub fn slice(mesh: &Mesh, grid: &Grid, z_mid: &[f64], motion: &LoopMotion<'_>) -> Vec<Section> {
+/// Returns `Err(cuts)` when it would need more than [`MAX_CUTS`] triangle-layer cuts.
+pub fn slice(
+    mesh: &Mesh,
+    grid: &Grid,
+    z_mid: &[f64],
+    motion: &LoopMotion<'_>,
+) -> Result<Vec<Section>, u64> {
     let layers = z_mid.len();
     // Layer range of each triangle: the mids it spans (a vertex on a plane counts above).
     let ranges: Vec<(u32, u32)> = mesh
@@ -82,6 +91,10 @@ pub fn slice(mesh: &Mesh, grid: &Grid, z_mid: &[f64], motion: &LoopMotion<'_>) -
             (k0 as u32, k1 as u32)
         })
         .collect();
+    let cuts: u64 = ranges.iter().map(|&(a, b)| (b - a) as u64).sum();
+    if cuts > MAX_CUTS {
+        return Err(cuts);
+    }
     let mut start = vec![0usize; layers + 1];
     for &(a, b) in &ranges {
         for k in a..b {
@@ -100,7 +113,7 @@ pub fn slice(mesh: &Mesh, grid: &Grid, z_mid: &[f64], motion: &LoopMotion<'_>) -
         }
     }
     drop(ranges);
-    (0..layers)
+    Ok((0..layers)
         .into_par_iter()
         .map(|k| {
             slice_layer(
@@ -111,7 +124,7 @@ pub fn slice(mesh: &Mesh, grid: &Grid, z_mid: &[f64], motion: &LoopMotion<'_>) -
                 &|len| motion(k, len),
             )
         })
-        .collect()
+        .collect())
 }
 
 struct Segment {
