@@ -38,7 +38,7 @@ pub const MAX_LAYERS: u64 = 50_000;
 /// parts get coarser pixels so memory stays bounded (about 3 bitmaps of this many bits).
 pub const RASTER_BUDGET_BITS: f64 = 2.5e8;
 /// Finest pixel, mm: a quarter of an extrusion width.
-pub const MIN_PIXEL_MM: f64 = 0.1;
+pub const MIN_PIXEL_MM: f64 = 0.15;
 /// Widest raster row, pixels.
 pub const MAX_RASTER_SIDE: f64 = 16_384.0;
 
@@ -73,10 +73,10 @@ impl Default for Calibration {
     /// runs the leave-one-out check; `docs/accuracy.md` has the figures).
     fn default() -> Self {
         Calibration {
-            sparse_volume: 0.98,
-            support_sheath: 1.0,
-            infill_anchor: 0.35,
-            sparse_time: 1.78,
+            sparse_volume: 0.99,
+            support_sheath: 1.03,
+            infill_anchor: 0.39,
+            sparse_time: 1.83,
             retracts_per_island: 0.39,
         }
     }
