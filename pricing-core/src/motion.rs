@@ -93,13 +93,18 @@ pub fn polyline_time(m: &Motion, lens: &[f64], dirs: &[[f64; 2]]) -> f64 {
     for i in 1..n {
         vj[i] = m.junction(dirs[i - 1], dirs[i]);
     }
+    // Compare squares: most junctions are reachable, and the root is only then needed.
     for i in (0..n).rev() {
-        let reach = (vj[i + 1] * vj[i + 1] + 2.0 * m.accel * lens[i]).sqrt();
-        vj[i] = vj[i].min(reach);
+        let reach2 = vj[i + 1] * vj[i + 1] + 2.0 * m.accel * lens[i];
+        if vj[i] * vj[i] > reach2 {
+            vj[i] = reach2.sqrt();
+        }
     }
     for i in 0..n {
-        let reach = (vj[i] * vj[i] + 2.0 * m.accel * lens[i]).sqrt();
-        vj[i + 1] = vj[i + 1].min(reach);
+        let reach2 = vj[i] * vj[i] + 2.0 * m.accel * lens[i];
+        if vj[i + 1] * vj[i + 1] > reach2 {
+            vj[i + 1] = reach2.sqrt();
+        }
     }
     (0..n)
         .map(|i| segment_time(lens[i], vj[i], vj[i + 1], m.speed, m.accel))

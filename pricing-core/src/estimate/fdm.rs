@@ -255,13 +255,6 @@ pub fn estimate_with(
         )
     };
 
-    let trace = std::env::var_os("PRICING_TRACE").is_some();
-    let t0 = std::time::Instant::now();
-    let mark = |what: &str| {
-        if trace {
-            eprintln!("{what}: {:.1} ms", t0.elapsed().as_secs_f64() * 1000.0);
-        }
-    };
     // 1. Slice.
     let sections = slice::slice(&part.mesh, &grid, &z_mid, &loop_motion).map_err(|work| {
         EstimateError::TooComplex {
@@ -269,7 +262,6 @@ pub fn estimate_with(
             limit: slice::MAX_CUTS,
         }
     })?;
-    mark("slice");
     let patched: usize = sections.iter().map(|s| s.patched_rows).sum();
     if patched > 0 {
         warnings.push(Warning::new(
@@ -335,8 +327,6 @@ pub fn estimate_with(
             ((total - e1).max(0.0), (e1 - e2).max(0.0), inner)
         })
         .collect();
-
-    mark("bands");
     // 3. Skins.
     let top_n = pr.top_layers() as usize;
     let bot_n = pr.bottom_layers() as usize;
@@ -496,8 +486,6 @@ pub fn estimate_with(
             }
         })
         .collect();
-
-    mark("skins");
     // 4. Supports.
     let section_refs: Vec<&Bitmap> = sections.iter().map(|s| &s.bitmap).collect();
     let sup_layers = if supports {
@@ -532,8 +520,6 @@ pub fn estimate_with(
     } else {
         Vec::new()
     };
-
-    mark("supports");
     // 5. Sum up material and time.
     let mut role: BTreeMap<&'static str, RoleFigures> = BTreeMap::new();
     for r in [
@@ -721,8 +707,6 @@ pub fn estimate_with(
             }
         }
     }
-
-    mark("sum");
     let material: f64 = role.values().map(|r| r.mm3).sum();
     let support_mm3 = role.get("support").map_or(0.0, |r| r.mm3)
         + role.get("support_interface").map_or(0.0, |r| r.mm3);
