@@ -188,11 +188,15 @@ pub fn estimate_with(
         (by[0] - bx[0]).max(0.0) + 2.0 * margin,
         (by[1] - bx[1]).max(0.0) + 2.0 * margin,
     );
-    let mut pixel = MIN_PIXEL_MM
+    let pixel = MIN_PIXEL_MM
         .max((wx * wy * n as f64 / RASTER_BUDGET_BITS).sqrt())
         .max(wx.max(wy) / MAX_RASTER_SIDE);
-    if !pixel.is_finite() || pixel <= 0.0 {
-        pixel = MIN_PIXEL_MM;
+    if !pixel.is_finite() || pixel <= 0.0 || !(wx * wy).is_finite() {
+        // Only absurd coordinates get here (a footprint beyond f64): refuse, never allocate.
+        return Err(EstimateError::TooComplex {
+            work: u64::MAX,
+            limit: slice::MAX_CUTS,
+        });
     }
     if pixel > 1.5 * MIN_PIXEL_MM {
         warnings.push(Warning::new(
@@ -209,6 +213,12 @@ pub fn estimate_with(
         width: ((wx / pixel).ceil() as usize).max(1),
         height: ((wy / pixel).ceil() as usize).max(1),
     };
+    if grid.width as f64 > 1.01 * MAX_RASTER_SIDE || grid.height as f64 > 1.01 * MAX_RASTER_SIDE {
+        return Err(EstimateError::TooComplex {
+            work: (grid.width as u64).saturating_mul(grid.height as u64),
+            limit: (MAX_RASTER_SIDE * MAX_RASTER_SIDE) as u64,
+        });
+    }
     let px_area = pixel * pixel;
 
     // Motions.
@@ -889,6 +899,29 @@ mod tests {
         .expect("plate estimates");
         assert!(e.warnings.iter().any(|w| w.code == "coarse_raster"));
         assert!(e.material_mm3 > 0.5 * 2000.0 * 2000.0 * 2.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Whatever triangles come in, the estimate returns (a figure or an error) and
+        /// never panics.
+        #[test]
+        fn arbitrary_triangle_soups_never_panic(
+            coords in proptest::collection::vec(-50.0f32..50.0, 9..300),
+            supports in proptest::bool::ANY,
+        ) {
+            let tris: Vec<[[f32; 3]; 3]> = coords
+                .chunks_exact(9)
+                .map(|c| [[c[0], c[1], c[2]], [c[3], c[4], c[5]], [c[6], c[7], c[8]]])
+                .collect();
+            if let Ok(m) = Mesh::from_triangles(&tris) {
+                let p = part(m);
+                if let Ok(e) = estimate(&p, &FdmProfile::default(), supports) {
+                    proptest::prop_assert!(e.material_mm3.is_finite() && e.material_mm3 >= 0.0);
+                    proptest::prop_assert!(e.print_time_s.is_finite() && e.print_time_s >= 0.0);
+                }
+            }
+        }
     }
 
     #[test]
