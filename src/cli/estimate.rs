@@ -1,13 +1,118 @@
-//! `pricing estimate`: the FDM estimate for one file. Not built yet (FDM estimate issue).
+//! `pricing estimate`: the FDM estimate for one file.
+
+use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::Args;
+use pricing_core::estimate::{Estimate, fdm};
+use pricing_core::profile::fdm::FdmProfile;
+
+use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, load_part};
 
 /// Arguments of `pricing estimate`.
 #[derive(Debug, Args)]
-pub struct EstimateArgs {}
+pub struct EstimateArgs {
+    /// Mesh file (binary or ASCII STL, OBJ; gzip-compressed too).
+    pub file: PathBuf,
+    /// How file units become millimetres.
+    #[command(flatten)]
+    pub scaling: ScalingArgs,
+    /// Printer profile: a PrusaSlicer `.ini` or the project's `.toml` (default: the
+    /// reference profile).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Generate supports under overhangs.
+    #[arg(long, value_enum, default_value_t = OnOff::On)]
+    pub supports: OnOff,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
 
 /// Runs the command; returns the exit code.
-pub fn run(_args: &EstimateArgs) -> i32 {
-    eprintln!("error: `pricing estimate` is not built yet");
-    super::EXIT_USAGE
+pub fn run(args: &EstimateArgs) -> i32 {
+    let started = Instant::now();
+    let file = args.file.display().to_string();
+    let fail = |code: &str, msg: &str, exit: i32| {
+        if args.json {
+            println!("{}", error_json(&file, code, msg));
+        } else {
+            eprintln!("error: {file}: {msg}");
+        }
+        exit
+    };
+    let profile = match &args.profile {
+        Some(p) => match FdmProfile::load(p) {
+            Ok(p) => p,
+            Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
+        },
+        None => FdmProfile::default(),
+    };
+    let part = match load_part(&args.file, args.scaling.scaling()) {
+        Ok(p) => p,
+        Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+    };
+    let est = match fdm::estimate(&part, &profile, args.supports == OnOff::On) {
+        Ok(e) => e,
+        Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+    };
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if args.json {
+        let out = serde_json::json!({
+            "file": file,
+            "analysis": part.analysis,
+            "estimate": est,
+            "elapsed_ms": elapsed_ms,
+        });
+        println!("{out}");
+    } else {
+        print_table(&file, &part.analysis.warnings, &est, &profile, elapsed_ms);
+    }
+    EXIT_OK
+}
+
+fn print_table(
+    file: &str,
+    analysis_warnings: &[pricing_core::warning::Warning],
+    e: &Estimate,
+    p: &FdmProfile,
+    elapsed_ms: f64,
+) {
+    let hms = |s: f64| {
+        let s = s.max(0.0).round() as u64;
+        format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
+    };
+    let filament_m =
+        e.material_mm3 / (std::f64::consts::PI / 4.0 * p.filament_diameter.powi(2)) / 1000.0;
+    println!("{file}");
+    println!(
+        "  layers         {} × {:.2} mm",
+        e.layers, e.layer_height_mm
+    );
+    println!("  print time     {}", hms(e.print_time_s));
+    println!(
+        "  filament       {:.0} mm³  {:.1} g  {:.2} m",
+        e.material_mm3, e.material_g, filament_m
+    );
+    println!(
+        "  supports       {:.0} mm³, contact area {:.0} mm²",
+        e.support_mm3, e.support_contact_area_mm2
+    );
+    println!("  {:<20} {:>10} {:>10}", "role", "mm³", "time");
+    for (role, f) in &e.by_role {
+        println!("  {:<20} {:>10.0} {:>10}", role, f.mm3, hms(f.seconds));
+    }
+    for w in analysis_warnings.iter().chain(&e.warnings) {
+        println!("  warning [{}]: {}", w.code, w.message);
+    }
+    println!("  ({elapsed_ms:.0} ms)");
 }

@@ -111,6 +111,16 @@ pub enum EstimateError {
         /// The limit.
         limit: u64,
     },
+    /// Slicing would cut more triangle-layer pairs than the configured limit.
+    #[error(
+        "the mesh would need {work} triangle cuts to slice (limit {limit}): simplify it or check its units"
+    )]
+    TooComplex {
+        /// Triangle-layer intersections the slice needs.
+        work: u64,
+        /// The limit.
+        limit: u64,
+    },
 }
 
 impl EstimateError {
@@ -119,6 +129,7 @@ impl EstimateError {
         match self {
             EstimateError::NoVolume { .. } => "no_volume",
             EstimateError::TooManyLayers { .. } => "too_many_layers",
+            EstimateError::TooComplex { .. } => "too_complex",
         }
     }
 }

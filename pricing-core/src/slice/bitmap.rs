@@ -1,0 +1,384 @@
+//! A 2D bit raster of one layer: one bit per pixel, rows of `u64` words.
+//!
+//! Regions (section, perimeter band, skins, supports) are sets of pixels; set algebra is
+//! word-wise, and erosion/dilation by a disc are built from shifted rows, so a layer costs
+//! a few word operations per 64 pixels.
+
+/// A `width` × `height` bit raster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bitmap {
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Words per row.
+    pub stride: usize,
+    /// Row-major words; bit `x % 64` of word `x / 64` is pixel `x`.
+    pub words: Vec<u64>,
+}
+
+impl Bitmap {
+    /// An empty raster.
+    pub fn new(width: usize, height: usize) -> Bitmap {
+        let stride = width.div_ceil(64);
+        Bitmap {
+            width,
+            height,
+            stride,
+            words: vec![0; stride * height],
+        }
+    }
+
+    /// Row `y` as words.
+    pub fn row(&self, y: usize) -> &[u64] {
+        &self.words[y * self.stride..(y + 1) * self.stride]
+    }
+
+    /// Row `y` as mutable words.
+    pub fn row_mut(&mut self, y: usize) -> &mut [u64] {
+        &mut self.words[y * self.stride..(y + 1) * self.stride]
+    }
+
+    /// Sets pixels `x0..x1` of row `y` (clamped to the raster).
+    pub fn set_span(&mut self, y: usize, x0: usize, x1: usize) {
+        let x1 = x1.min(self.width);
+        if x0 >= x1 || y >= self.height {
+            return;
+        }
+        let row = self.row_mut(y);
+        set_bits(row, x0, x1);
+    }
+
+    /// Whether pixel (x, y) is set.
+    pub fn get(&self, x: usize, y: usize) -> bool {
+        x < self.width && y < self.height && (self.row(y)[x / 64] >> (x % 64)) & 1 == 1
+    }
+
+    /// Set pixels.
+    pub fn count(&self) -> u64 {
+        self.words.iter().map(|w| w.count_ones() as u64).sum()
+    }
+
+    /// Whether no pixel is set.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    /// `self &= other`.
+    pub fn and(&mut self, other: &Bitmap) {
+        self.words
+            .iter_mut()
+            .zip(&other.words)
+            .for_each(|(a, b)| *a &= *b);
+    }
+
+    /// `self |= other`.
+    pub fn or(&mut self, other: &Bitmap) {
+        self.words
+            .iter_mut()
+            .zip(&other.words)
+            .for_each(|(a, b)| *a |= *b);
+    }
+
+    /// `self &= !other`.
+    pub fn and_not(&mut self, other: &Bitmap) {
+        self.words
+            .iter_mut()
+            .zip(&other.words)
+            .for_each(|(a, b)| *a &= !*b);
+    }
+
+    /// Pixels set in `self` and not in `other`.
+    pub fn count_and_not(&self, other: &Bitmap) -> u64 {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| (a & !b).count_ones() as u64)
+            .sum()
+    }
+
+    /// Erosion by a disc of `radius` pixels (centre to centre): a pixel stays if every
+    /// pixel within the radius is set. Outside the raster counts as unset.
+    pub fn eroded(&self, radius: f64) -> Bitmap {
+        self.morph(radius, true)
+    }
+
+    /// Dilation by a disc of `radius` pixels.
+    pub fn dilated(&self, radius: f64) -> Bitmap {
+        self.morph(radius, false)
+    }
+
+    fn morph(&self, radius: f64, erode: bool) -> Bitmap {
+        if radius < 1.0 || self.is_empty() && !erode {
+            return self.clone();
+        }
+        let r = radius.min(4096.0);
+        let ri = r.floor() as usize;
+        // Half-widths of the disc per row offset.
+        let half: Vec<usize> = (0..=ri)
+            .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
+            .collect();
+        let passes = self.horizontal_all(half[0], erode);
+        self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], erode)
+    }
+
+    /// Horizontal erosions (or dilations) by 0..=k pixels each side, built incrementally:
+    /// pass j is pass j-1 combined with the row shifted by ±j.
+    fn horizontal_all(&self, k: usize, erode: bool) -> Vec<Bitmap> {
+        let mut out = Vec::with_capacity(k + 1);
+        out.push(self.clone());
+        let s = self.stride;
+        let mut tmp = vec![0u64; s];
+        for j in 1..=k {
+            let mut next = out[j - 1].clone();
+            for y in 0..self.height {
+                let row = &self.words[y * s..(y + 1) * s];
+                let dst = &mut next.words[y * s..(y + 1) * s];
+                shift_down(row, j, &mut tmp);
+                combine(dst, &tmp, erode);
+                shift_up(row, j, &mut tmp);
+                combine(dst, &tmp, erode);
+            }
+            next.clear_tail();
+            out.push(next);
+        }
+        out
+    }
+
+    /// Erosions by several disc radii (pixels), sharing the horizontal passes.
+    pub fn eroded_many(&self, radii: &[f64]) -> Vec<Bitmap> {
+        let rmax = radii
+            .iter()
+            .copied()
+            .fold(0.0f64, f64::max)
+            .clamp(0.0, 4096.0);
+        let passes = self.horizontal_all(rmax.floor() as usize, true);
+        radii
+            .iter()
+            .map(|&r| {
+                if r < 1.0 {
+                    return self.clone();
+                }
+                let r = r.min(4096.0);
+                let ri = r.floor() as usize;
+                let half: Vec<usize> = (0..=ri)
+                    .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
+                    .collect();
+                self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], true)
+            })
+            .collect()
+    }
+
+    fn combine_rows<'a>(
+        &self,
+        half: &[usize],
+        pass_of: impl Fn(usize) -> &'a Bitmap,
+        erode: bool,
+    ) -> Bitmap {
+        let mut out = Bitmap::new(self.width, self.height);
+        let s = self.stride;
+        for y in 0..self.height {
+            let dst = &mut out.words[y * s..(y + 1) * s];
+            if erode {
+                dst.iter_mut().for_each(|w| *w = !0);
+            }
+            for (dy, &k) in half.iter().enumerate() {
+                let src = pass_of(k);
+                for yy in [y as isize - dy as isize, y as isize + dy as isize] {
+                    if yy < 0 || yy >= self.height as isize {
+                        if erode {
+                            dst.iter_mut().for_each(|w| *w = 0);
+                        }
+                    } else {
+                        let row = src.row(yy as usize);
+                        combine(dst, row, erode);
+                    }
+                    if dy == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        out.clear_tail();
+        out
+    }
+
+    fn clear_tail(&mut self) {
+        let rem = self.width % 64;
+        if rem == 0 || self.stride == 0 {
+            return;
+        }
+        let mask = (1u64 << rem) - 1;
+        for y in 0..self.height {
+            self.words[y * self.stride + self.stride - 1] &= mask;
+        }
+    }
+
+    /// Connected regions (4-connected), counted by union-find over row runs.
+    pub fn components(&self) -> usize {
+        let mut parent: Vec<u32> = Vec::new();
+        fn find(p: &mut [u32], mut i: u32) -> u32 {
+            while p[i as usize] != i {
+                let g = p[p[i as usize] as usize];
+                p[i as usize] = g;
+                i = g;
+            }
+            i
+        }
+        let mut prev: Vec<(usize, usize, u32)> = Vec::new();
+        let mut cur: Vec<(usize, usize, u32)> = Vec::new();
+        let mut merges = 0usize;
+        for y in 0..self.height {
+            cur.clear();
+            self.for_each_run(y, |a, b| {
+                let id = parent.len() as u32;
+                parent.push(id);
+                cur.push((a, b, id));
+            });
+            let mut j = 0;
+            for &(a, b, id) in &cur {
+                while j < prev.len() && prev[j].1 <= a {
+                    j += 1;
+                }
+                let mut t = j;
+                while t < prev.len() && prev[t].0 < b {
+                    let (r1, r2) = (find(&mut parent, id), find(&mut parent, prev[t].2));
+                    if r1 != r2 {
+                        parent[r1 as usize] = r2;
+                        merges += 1;
+                    }
+                    t += 1;
+                }
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        parent.len() - merges
+    }
+
+    /// Calls `f(y, x0, x1)` for every run of set pixels `x0..x1` in row `y`.
+    pub fn for_each_run(&self, y: usize, mut f: impl FnMut(usize, usize)) {
+        let row = self.row(y);
+        let mut start: Option<usize> = None;
+        for (i, &w) in row.iter().enumerate() {
+            let base = i * 64;
+            let mut word = w;
+            let mut pos = 0usize;
+            loop {
+                match start {
+                    None => {
+                        if word == 0 {
+                            break;
+                        }
+                        let tz = word.trailing_zeros() as usize;
+                        pos += tz;
+                        start = Some(base + pos);
+                        word = if tz >= 64 { 0 } else { word >> tz };
+                    }
+                    Some(s) => {
+                        let to = (!word).trailing_zeros() as usize;
+                        if pos + to >= 64 {
+                            break;
+                        }
+                        pos += to;
+                        f(s, base + pos);
+                        start = None;
+                        word >>= to;
+                    }
+                }
+                if pos >= 64 {
+                    break;
+                }
+            }
+        }
+        if let Some(s) = start {
+            f(s, self.width.max(s));
+        }
+    }
+}
+
+fn combine(acc: &mut [u64], other: &[u64], and: bool) {
+    if and {
+        acc.iter_mut().zip(other).for_each(|(a, b)| *a &= *b);
+    } else {
+        acc.iter_mut().zip(other).for_each(|(a, b)| *a |= *b);
+    }
+}
+
+/// dst(x) = src(x + d).
+#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
+fn shift_down(src: &[u64], d: usize, dst: &mut [u64]) {
+    let (wd, bd) = (d / 64, d % 64);
+    for i in 0..dst.len() {
+        let lo = src.get(i + wd).copied().unwrap_or(0);
+        let hi = src.get(i + wd + 1).copied().unwrap_or(0);
+        dst[i] = if bd == 0 {
+            lo
+        } else {
+            (lo >> bd) | (hi << (64 - bd))
+        };
+    }
+}
+
+/// dst(x) = src(x - d).
+#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
+fn shift_up(src: &[u64], d: usize, dst: &mut [u64]) {
+    let (wd, bd) = (d / 64, d % 64);
+    for i in 0..dst.len() {
+        let lo = if i > wd { src[i - wd - 1] } else { 0 };
+        let hi = if i >= wd { src[i - wd] } else { 0 };
+        dst[i] = if bd == 0 {
+            hi
+        } else {
+            (hi << bd) | (lo >> (64 - bd))
+        };
+    }
+}
+
+#[allow(clippy::needless_range_loop)] // the word index decides the mask
+fn set_bits(row: &mut [u64], x0: usize, x1: usize) {
+    let (w0, w1) = (x0 / 64, (x1 - 1) / 64);
+    for w in w0..=w1 {
+        let lo = if w == w0 { x0 % 64 } else { 0 };
+        let hi = if w == w1 { (x1 - 1) % 64 + 1 } else { 64 };
+        let mask = if hi - lo == 64 {
+            !0
+        } else {
+            ((1u64 << (hi - lo)) - 1) << lo
+        };
+        row[w] |= mask;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(n: usize, a: usize, b: usize) -> Bitmap {
+        let mut m = Bitmap::new(n, n);
+        for y in a..b {
+            m.set_span(y, a, b);
+        }
+        m
+    }
+
+    #[test]
+    fn erosion_and_dilation_of_a_square() {
+        let m = square(200, 50, 150);
+        assert_eq!(m.count(), 100 * 100);
+        assert_eq!(m.eroded(3.0).count(), 94 * 94);
+        // Dilation by a disc rounds the corners: 106² minus four corner bits.
+        let d = m.dilated(3.0).count();
+        assert!(d > 100 * 100 + 4 * 100 * 3 && d < 106 * 106, "{d}");
+        assert!(m.eroded(80.0).is_empty());
+    }
+
+    #[test]
+    fn runs_cross_words() {
+        let mut m = Bitmap::new(300, 1);
+        m.set_span(0, 10, 70);
+        m.set_span(0, 128, 300);
+        let mut runs = Vec::new();
+        m.for_each_run(0, |a, b| runs.push((a, b)));
+        assert_eq!(runs, vec![(10, 70), (128, 300)]);
+    }
+}

@@ -1,0 +1,271 @@
+//! Support material, PrusaSlicer 2.5 "grid" style, on the layer rasters.
+//!
+//! - Overhangs come from the mesh facets themselves: a downward facet flatter than the
+//!   threshold (PrusaSlicer uses threshold + 1°) needs support. Using facets instead of
+//!   differences of rasterised layers avoids staircase noise on walls just steeper than
+//!   the threshold.
+//! - Each supported pixel becomes a column whose top sits one contact gap below the facet;
+//!   the column runs down until it meets the part (grown by the XY gap, and stopping a
+//!   contact gap above it) or the bed.
+//! - The top `interface_layers` of a column, and the layers just above where it lands on
+//!   the part, are dense interface; the rest is the base pattern at the profile's spacing.
+//! - The first layer on the bed is expanded and dense (PrusaSlicer's support "flange":
+//!   `raft_first_layer_expansion`, `raft_first_layer_density`).
+
+use rayon::prelude::*;
+
+use crate::mesh::Mesh;
+use crate::slice::{Bitmap, Grid};
+
+/// Support regions of one layer, in pixels.
+#[derive(Debug, Clone, Default)]
+pub struct SupportLayer {
+    /// Base pattern region.
+    pub base: Option<Bitmap>,
+    /// Dense interface region.
+    pub interface: Option<Bitmap>,
+    /// Area of the part's underside that this layer's contacts touch, pixels.
+    pub contact_px: u64,
+    /// Estimated separate support islands (for travel).
+    pub islands: usize,
+}
+
+/// Parameters of [`generate`].
+#[derive(Debug, Clone, Copy)]
+pub struct SupportParams {
+    /// Overhang threshold, degrees from horizontal (already +1° as PrusaSlicer does).
+    pub threshold_deg: f64,
+    /// Layers left empty between the support top and the part.
+    pub gap_layers: usize,
+    /// Interface layers.
+    pub interface_layers: usize,
+    /// XY clearance to the part, pixels.
+    pub xy_gap_px: f64,
+    /// First-layer expansion, pixels.
+    pub first_layer_expansion_px: f64,
+    /// PrusaSlicer's `dont_support_bridges` (on by default): overhangs bridged between
+    /// two anchors get no support.
+    pub dont_support_bridges: bool,
+    /// Expansion of contact areas, pixels.
+    pub margin_px: f64,
+    /// Supports only on the bed.
+    pub buildplate_only: bool,
+}
+
+/// Finds the supports of a part whose layers (mid heights `z_mid`) are `sections`.
+pub fn generate(
+    mesh: &Mesh,
+    grid: &Grid,
+    z_mid: &[f64],
+    sections: &[&Bitmap],
+    p: &SupportParams,
+) -> Vec<SupportLayer> {
+    let n = sections.len();
+    let mut out: Vec<SupportLayer> = (0..n).map(|_| SupportLayer::default()).collect();
+    if n == 0 {
+        return out;
+    }
+    let contacts = overhang_spans(mesh, grid, z_mid, p);
+    if contacts.is_empty() {
+        return out;
+    }
+    // The part as an obstacle: each section grown by the XY clearance.
+    let obstacle: Vec<Bitmap> = sections
+        .par_iter()
+        .map(|s| s.dilated(p.xy_gap_px))
+        .collect();
+    let mut by_layer: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); n];
+    for (k, y, x0, x1) in contacts {
+        if (k as usize) < n {
+            by_layer[k as usize].push((y, x0, x1));
+        }
+    }
+    let mut col = Bitmap::new(grid.width, grid.height);
+    let mut recent: Vec<Bitmap> = Vec::new();
+    for k in (0..n).rev() {
+        let mut new = Bitmap::new(grid.width, grid.height);
+        for &(y, x0, x1) in &by_layer[k] {
+            new.set_span(y as usize, x0 as usize, x1 as usize);
+        }
+        let kf = k + 1 + p.gap_layers;
+        if !by_layer[k].is_empty() && kf < n && p.dont_support_bridges {
+            new.and_not(&anchored_bridges(sections[kf], sections[kf - 1]));
+        }
+        let raw = new.clone();
+        if !by_layer[k].is_empty() && p.margin_px >= 1.0 {
+            // SupportMaterial.cpp enlarges contact areas by a margin (then the part is
+            // cut out); it also merges the speckles that facets near the threshold leave.
+            new = new.dilated(p.margin_px);
+        }
+        col.or(&new);
+        // Stop at the part, and a contact gap above it.
+        for ob in &obstacle[k.saturating_sub(p.gap_layers)..=k] {
+            col.and_not(ob);
+        }
+        if p.buildplate_only {
+            // A column that met the part never reaches the bed: it was cut above.
+        }
+        let mut new = raw;
+        new.and(&col);
+        out[k].contact_px = new.count();
+        recent.insert(0, new);
+        recent.truncate(p.interface_layers.max(1));
+        if col.is_empty() {
+            continue;
+        }
+        let mut interface = Bitmap::new(grid.width, grid.height);
+        if p.interface_layers > 0 {
+            for r in &recent {
+                interface.or(r);
+            }
+            // Bottom interface: the part is within `interface_layers` below the gap.
+            let lo = k.saturating_sub(p.gap_layers + p.interface_layers);
+            let hi = k.saturating_sub(p.gap_layers + 1);
+            if k > p.gap_layers {
+                for ob in &obstacle[lo..=hi] {
+                    interface.or(ob);
+                }
+            }
+            interface.and(&col);
+        }
+        let mut base = col.clone();
+        base.and_not(&interface);
+        out[k].islands = col.components();
+        out[k].base = Some(base);
+        out[k].interface = Some(interface);
+    }
+    if p.buildplate_only {
+        // Only columns that reach the bed are kept: those present on layer 0.
+        let foot = out[0]
+            .base
+            .clone()
+            .map(|mut b| {
+                if let Some(i) = &out[0].interface {
+                    b.or(i);
+                }
+                b
+            })
+            .unwrap_or_else(|| Bitmap::new(grid.width, grid.height));
+        for l in out.iter_mut() {
+            if let Some(b) = &mut l.base {
+                b.and(&foot);
+            }
+            if let Some(i) = &mut l.interface {
+                i.and(&foot);
+            }
+        }
+    }
+    // The first layer flange: expanded and dense, printed as base.
+    if let Some(b0) = &out[0].base {
+        let mut all = b0.clone();
+        if let Some(i0) = &out[0].interface {
+            all.or(i0);
+        }
+        let mut flange = all.dilated(p.first_layer_expansion_px);
+        flange.and_not(&obstacle[0]);
+        out[0].base = Some(flange);
+        out[0].interface = Some(Bitmap::new(grid.width, grid.height));
+    }
+    out
+}
+
+/// Overhang runs of `upper` (not over `lower`) bounded by `lower` at both ends of the row:
+/// a bridge the slicer can span, so it needs no support.
+fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
+    let mut over = upper.clone();
+    over.and_not(lower);
+    let mut out = Bitmap::new(upper.width, upper.height);
+    for y in 0..over.height {
+        let mut runs = Vec::new();
+        over.for_each_run(y, |a, b| runs.push((a, b)));
+        for (a, b) in runs {
+            if a > 0 && lower.get(a - 1, y) && lower.get(b, y) {
+                out.set_span(y, a, b);
+            }
+        }
+    }
+    out
+}
+
+/// Pixels under overhanging facets, as spans (support top layer, row, x0, x1).
+#[inline(never)]
+fn overhang_spans(
+    mesh: &Mesh,
+    grid: &Grid,
+    z_mid: &[f64],
+    p: &SupportParams,
+) -> Vec<(u32, u32, u32, u32)> {
+    let cos_t = p.threshold_deg.to_radians().cos();
+    let inv = 1.0 / grid.pixel;
+    mesh.triangles
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            let mut spans = Vec::new();
+            for t in chunk {
+                let v = t.map(|i| {
+                    let q = mesh.positions[i as usize];
+                    [q[0] as f64, q[1] as f64, q[2] as f64]
+                });
+                let u = [v[1][0] - v[0][0], v[1][1] - v[0][1], v[1][2] - v[0][2]];
+                let w = [v[2][0] - v[0][0], v[2][1] - v[0][1], v[2][2] - v[0][2]];
+                let n = [
+                    u[1] * w[2] - u[2] * w[1],
+                    u[2] * w[0] - u[0] * w[2],
+                    u[0] * w[1] - u[1] * w[0],
+                ];
+                let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+                let down = -n[2] / len;
+                if len <= 0.0 || down.is_nan() || down <= cos_t {
+                    continue;
+                }
+                // Plane: z = z0 + gx (x - x0) + gy (y - y0).
+                let (gx, gy) = (-n[0] / n[2], -n[1] / n[2]);
+                let ylo = v.iter().map(|q| q[1]).fold(f64::MAX, f64::min);
+                let yhi = v.iter().map(|q| q[1]).fold(f64::MIN, f64::max);
+                let j0 = ((ylo - grid.y0) * inv - 0.5).ceil().max(0.0) as usize;
+                let j1 = (((yhi - grid.y0) * inv - 0.5).ceil().max(0.0) as usize).min(grid.height);
+                for j in j0..j1 {
+                    let yc = grid.y0 + (j as f64 + 0.5) * grid.pixel;
+                    let mut xs = [f64::MAX, f64::MIN];
+                    for e in 0..3 {
+                        let (a, b) = (v[e], v[(e + 1) % 3]);
+                        if (a[1] <= yc) != (b[1] <= yc) {
+                            let x = a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+                            xs[0] = xs[0].min(x);
+                            xs[1] = xs[1].max(x);
+                        }
+                    }
+                    if xs[0] > xs[1] {
+                        continue;
+                    }
+                    let i0 = ((xs[0] - grid.x0) * inv - 0.5).ceil().max(0.0) as usize;
+                    let i1 =
+                        (((xs[1] - grid.x0) * inv - 0.5).ceil().max(0.0) as usize).min(grid.width);
+                    let mut run: Option<(u32, usize)> = None;
+                    for i in i0..i1 {
+                        let xc = grid.x0 + (i as f64 + 0.5) * grid.pixel;
+                        let z = v[0][2] + gx * (xc - v[0][0]) + gy * (yc - v[0][1]);
+                        // The first layer that contains the surface point, then the gap.
+                        let kf = z_mid.partition_point(|&m| m <= z);
+                        let c = kf as i64 - 1 - p.gap_layers as i64;
+                        let c = if c < 0 { u32::MAX } else { c as u32 };
+                        match run {
+                            Some((rc, _)) if rc == c => {}
+                            Some((rc, s)) => {
+                                if rc != u32::MAX {
+                                    spans.push((rc, j as u32, s as u32, i as u32));
+                                }
+                                run = Some((c, i));
+                            }
+                            None => run = Some((c, i)),
+                        }
+                    }
+                    if let Some((rc, s)) = run.filter(|(rc, _)| *rc != u32::MAX) {
+                        spans.push((rc, j as u32, s as u32, i1 as u32));
+                    }
+                }
+            }
+            spans
+        })
+        .collect()
+}

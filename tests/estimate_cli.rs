@@ -1,0 +1,163 @@
+//! End-to-end tests of `pricing estimate`.
+
+mod common;
+
+use std::process::Command;
+
+fn pricing(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
+        .args(args)
+        .output()
+        .expect("run pricing");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn corpus(f: &str) -> String {
+    common::corpus_dir().join(f).display().to_string()
+}
+
+#[test]
+fn json_has_analysis_estimate_and_every_role() {
+    let (code, out, err) = pricing(&[
+        "estimate",
+        "--json",
+        "--scale",
+        "1",
+        &corpus("20mm-xyz-cube.stl"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert!(v["analysis"]["volume_mm3"].as_f64().unwrap_or(0.0) > 7000.0);
+    assert!(v["elapsed_ms"].as_f64().is_some());
+    let e = &v["estimate"];
+    assert_eq!(e["technology"], "fdm");
+    assert_eq!(e["layers"], 100);
+    for role in [
+        "perimeter",
+        "external_perimeter",
+        "sparse_infill",
+        "solid_infill",
+        "top_solid_infill",
+        "bridge",
+        "support",
+        "support_interface",
+        "skirt",
+    ] {
+        assert!(
+            e["by_role"][role]["mm3"].as_f64().is_some(),
+            "missing {role}"
+        );
+    }
+    let total = e["material_mm3"].as_f64().unwrap_or(0.0);
+    let sup = e["support_mm3"].as_f64().unwrap_or(0.0);
+    assert!(total > 2500.0 && total < 4500.0, "{total}");
+    assert!(sup > 0.0 && sup < total);
+}
+
+#[test]
+fn supports_off_has_no_support_material() {
+    let (code, out, _) = pricing(&[
+        "estimate",
+        "--json",
+        "--supports",
+        "off",
+        &corpus("unit_sphere.STL"),
+        "--scale",
+        "20",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(v["estimate"]["support_mm3"].as_f64(), Some(0.0));
+    assert_eq!(
+        v["estimate"]["support_contact_area_mm2"].as_f64(),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn a_surface_without_volume_is_a_clear_error() {
+    let (code, out, _) = pricing(&[
+        "estimate",
+        "--json",
+        "--scale",
+        "100",
+        &corpus("chair_model.obj"),
+    ]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON error");
+    assert_eq!(v["error"]["code"], "no_volume");
+    let (code, _, err) = pricing(&["estimate", "--scale", "100", &corpus("chair_model.obj")]);
+    assert_eq!(code, 3);
+    assert!(err.contains("no printable volume"), "{err}");
+}
+
+#[test]
+fn open_mesh_gets_an_estimate_with_warnings() {
+    let (code, out, _) = pricing(&["estimate", "--json", "--scale", "1", &corpus("teapot.stl")]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert!(v["estimate"]["material_mm3"].as_f64().unwrap_or(0.0) > 1000.0);
+    assert!(
+        v["analysis"]["warnings"]
+            .as_array()
+            .is_some_and(|w| !w.is_empty())
+    );
+}
+
+#[test]
+fn profile_from_ini_and_toml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ini = dir.path().join("p.ini");
+    std::fs::write(&ini, "fill_density = 40%\nperimeters = 3\n").expect("write");
+    let toml = dir.path().join("p.toml");
+    std::fs::write(&toml, "fill_density = 40\nperimeters = 3\n").expect("write");
+    let run = |p: &std::path::Path| {
+        let (code, out, err) = pricing(&[
+            "estimate",
+            "--json",
+            "--supports",
+            "off",
+            "--profile",
+            &p.display().to_string(),
+            &corpus("20mm-xyz-cube.stl"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+        v["estimate"]["material_mm3"].as_f64().unwrap_or(0.0)
+    };
+    let (a, b) = (run(&ini), run(&toml));
+    assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    let (_, out, _) = pricing(&[
+        "estimate",
+        "--json",
+        "--supports",
+        "off",
+        &corpus("20mm-xyz-cube.stl"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert!(a > v["estimate"]["material_mm3"].as_f64().unwrap_or(0.0));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "fill_density = 400\n").expect("write");
+    let (code, _, err) = pricing(&[
+        "estimate",
+        "--profile",
+        &bad.display().to_string(),
+        &corpus("20mm-xyz-cube.stl"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("fill_density"), "{err}");
+}
+
+#[test]
+fn table_output_is_readable() {
+    let (code, out, _) = pricing(&["estimate", "--scale", "1", &corpus("20mm-xyz-cube.stl")]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("print time") && out.contains("external_perimeter"),
+        "{out}"
+    );
+}
