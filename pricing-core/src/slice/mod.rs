@@ -156,7 +156,14 @@ fn slice_layer(
         for e in 0..3 {
             let (i, j) = (e, (e + 1) % 3);
             if above[i] != above[j] && n < 2 {
-                let (a, b) = (v[i], v[j]);
+                // Interpolate from the lower vertex index, so the two triangles that share
+                // this edge compute a bit-identical cut point; otherwise the points differ
+                // in the last bit and a scanline through them sees a false gap.
+                let (a, b) = if idx[i] < idx[j] {
+                    (v[i], v[j])
+                } else {
+                    (v[j], v[i])
+                };
                 let t = (z - a[2]) / (b[2] - a[2]);
                 let key = {
                     let (u, w) = (idx[i].min(idx[j]), idx[i].max(idx[j]));
