@@ -496,6 +496,9 @@ pub fn estimate_with(
             }
         })
         .collect();
+    // The bands are a full raster set; release them before supports build theirs, so the
+    // two never coexist (this keeps peak memory under 3× the file on large lattices).
+    drop(bands);
     // 4. Supports.
     let section_refs: Vec<&Bitmap> = sections.iter().map(|s| &s.bitmap).collect();
     let sup_layers = if supports {
