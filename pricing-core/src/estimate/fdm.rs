@@ -820,35 +820,7 @@ mod tests {
     use crate::mesh::{Format, Mesh};
 
     fn box_mesh(sx: f32, sy: f32, sz: f32) -> Mesh {
-        let p = |x: f32, y: f32, z: f32| [x * sx, y * sy, z * sz];
-        let positions = vec![
-            p(0., 0., 0.),
-            p(1., 0., 0.),
-            p(1., 1., 0.),
-            p(0., 1., 0.),
-            p(0., 0., 1.),
-            p(1., 0., 1.),
-            p(1., 1., 1.),
-            p(0., 1., 1.),
-        ];
-        let triangles = vec![
-            [0, 2, 1],
-            [0, 3, 2],
-            [4, 5, 6],
-            [4, 6, 7],
-            [0, 1, 5],
-            [0, 5, 4],
-            [1, 2, 6],
-            [1, 6, 5],
-            [2, 3, 7],
-            [2, 7, 6],
-            [3, 0, 4],
-            [3, 4, 7],
-        ];
-        Mesh {
-            positions,
-            triangles,
-        }
+        crate::mesh::generate::cuboid([0.0; 3], [sx as f64, sy as f64, sz as f64])
     }
 
     fn part(m: Mesh) -> Part {

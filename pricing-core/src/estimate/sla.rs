@@ -323,33 +323,7 @@ mod tests {
     use crate::mesh::Format;
 
     fn cube(s: f32) -> Part {
-        let p = |x: f32, y: f32, z: f32| [x * s, y * s, z * s];
-        let c = [
-            p(0., 0., 0.),
-            p(1., 0., 0.),
-            p(1., 1., 0.),
-            p(0., 1., 0.),
-            p(0., 0., 1.),
-            p(1., 0., 1.),
-            p(1., 1., 1.),
-            p(0., 1., 1.),
-        ];
-        let f = [
-            [0, 2, 1],
-            [0, 3, 2],
-            [4, 5, 6],
-            [4, 6, 7],
-            [0, 1, 5],
-            [0, 5, 4],
-            [1, 2, 6],
-            [1, 6, 5],
-            [2, 3, 7],
-            [2, 7, 6],
-            [3, 0, 4],
-            [3, 4, 7],
-        ];
-        let tris: Vec<[[f32; 3]; 3]> = f.iter().map(|t: &[usize; 3]| t.map(|i| c[i])).collect();
-        let mesh = Mesh::from_triangles(&tris).unwrap();
+        let mesh = crate::mesh::generate::cuboid([0.0; 3], [s as f64; 3]);
         analyze(mesh, Format::StlBinary, Scaling::Factor(1.0))
     }
 
