@@ -162,3 +162,13 @@ fn an_invalid_scale_factor_falls_back_to_detection() {
         assert!(close(part.analysis.volume_mm3, 8000.0, 1e-12));
     }
 }
+
+#[test]
+fn the_bumpy_bench_torus_is_closed_with_the_expected_triangle_count() {
+    let mesh = generate::bumpy_torus(100, 50);
+    assert_eq!(mesh.triangles.len(), 2 * 100 * 50);
+    let part = analyze(mesh, Format::StlBinary, Scaling::Factor(1.0));
+    assert!(part.analysis.watertight);
+    assert_eq!(part.analysis.shells, 1);
+    assert!(part.analysis.volume_mm3 > 0.0);
+}

@@ -10,6 +10,27 @@ use super::Mesh;
 /// `major` × `minor` quads, so `2 · major · minor` triangles. Its exact volume tends to
 /// `2π²·R·r²` as the segment counts grow.
 pub fn torus(centre: [f64; 3], big_r: f64, small_r: f64, major: usize, minor: usize) -> Mesh {
+    torus_with(centre, big_r, major, minor, |_, _| small_r)
+}
+
+/// A torus whose tube radius varies around it: `r = 10 + 0.8·sin 7u·cos 5v` on a
+/// 30 mm ring, so its underside has overhangs all round. `2 · nu · nv` triangles;
+/// `bumpy_torus(1000, 500)` is the estimate bench's 1,000,000-triangle part.
+pub fn bumpy_torus(nu: usize, nv: usize) -> Mesh {
+    torus_with([0.0; 3], 30.0, nu, nv, |u, v| {
+        10.0 + 0.8 * (7.0 * u).sin() * (5.0 * v).cos()
+    })
+}
+
+/// The torus grid shared by [`torus`] and [`bumpy_torus`]: `tube(u, v)` gives the tube
+/// radius at the angles around the ring (`u`) and around the tube (`v`).
+fn torus_with(
+    centre: [f64; 3],
+    big_r: f64,
+    major: usize,
+    minor: usize,
+    tube: impl Fn(f64, f64) -> f64,
+) -> Mesh {
     let major = major.max(3);
     let minor = minor.max(3);
     let mut positions = Vec::with_capacity(major * minor);
@@ -17,11 +38,12 @@ pub fn torus(centre: [f64; 3], big_r: f64, small_r: f64, major: usize, minor: us
         let u = i as f64 / major as f64 * std::f64::consts::TAU;
         for j in 0..minor {
             let v = j as f64 / minor as f64 * std::f64::consts::TAU;
-            let ring = big_r + small_r * v.cos();
+            let r = tube(u, v);
+            let ring = big_r + r * v.cos();
             positions.push([
                 (centre[0] + ring * u.cos()) as f32,
                 (centre[1] + ring * u.sin()) as f32,
-                (centre[2] + small_r * v.sin()) as f32,
+                (centre[2] + r * v.sin()) as f32,
             ]);
         }
     }
