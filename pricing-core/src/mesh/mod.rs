@@ -35,23 +35,30 @@ pub struct Mesh {
 }
 
 impl Mesh {
-    pub(crate) fn from_welded(w: weld::Welded) -> Mesh {
-        let triangles = w
-            .corner_vertex
-            .chunks_exact(3)
-            .map(|c| [c[0], c[1], c[2]])
-            .collect();
-        Mesh {
-            positions: w.positions,
-            triangles,
+    /// Welds a triangle soup given corner by corner: `corner(i)` is corner `i % 3` of
+    /// triangle `i / 3`. The readers all end here.
+    pub(crate) fn weld<F>(triangle_count: usize, corner: F) -> Result<Mesh, MeshError>
+    where
+        F: Fn(usize) -> [f32; 3] + Sync,
+    {
+        match weld::weld(triangle_count, corner) {
+            Ok(w) => Ok(Mesh {
+                positions: w.positions,
+                triangles: w.triangles,
+            }),
+            Err(weld::WeldError::NonFinite { corner }) => Err(MeshError::NonFinite {
+                triangle: corner / 3,
+            }),
+            Err(weld::WeldError::TooManyTriangles) => Err(MeshError::TooManyTriangles {
+                count: triangle_count as u64,
+                limit: weld::MAX_TRIANGLES,
+            }),
         }
     }
 
     /// Builds a mesh from a triangle soup (three corners per triangle), welding corners.
     pub fn from_triangles(triangles: &[[[f32; 3]; 3]]) -> Result<Mesh, MeshError> {
-        let welded = weld::weld(triangles.len() * 3, |i| triangles[i / 3][i % 3])
-            .map_err(|weld::NonFiniteCorner(c)| MeshError::NonFinite { triangle: c / 3 })?;
-        Ok(Mesh::from_welded(welded))
+        Mesh::weld(triangles.len(), |i| triangles[i / 3][i % 3])
     }
 
     /// The corners of triangle `t`.

@@ -9,7 +9,6 @@
 use std::io::Cursor;
 
 use super::error::MeshError;
-use super::weld::{NonFiniteCorner, weld};
 use super::{Mesh, ReadLimits};
 
 /// Parses OBJ text.
@@ -65,7 +64,5 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    let welded = weld(corners.len(), |i| corners[i])
-        .map_err(|NonFiniteCorner(c)| MeshError::NonFinite { triangle: c / 3 })?;
-    Ok(Mesh::from_welded(welded))
+    Mesh::weld(corners.len() / 3, |i| corners[i])
 }

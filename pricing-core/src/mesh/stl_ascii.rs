@@ -6,7 +6,6 @@
 //! numbers. Errors carry the 1-based line number.
 
 use super::error::MeshError;
-use super::weld::{NonFiniteCorner, weld};
 use super::{Mesh, ReadLimits};
 
 /// Parses ASCII STL text.
@@ -106,9 +105,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    let welded = weld(corners.len(), |i| corners[i])
-        .map_err(|NonFiniteCorner(c)| MeshError::NonFinite { triangle: c / 3 })?;
-    Ok(Mesh::from_welded(welded))
+    Mesh::weld(corners.len() / 3, |i| corners[i])
 }
 
 fn syntax(line: usize, message: &str) -> MeshError {

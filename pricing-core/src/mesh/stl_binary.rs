@@ -6,7 +6,6 @@
 //! `benches/parse.rs` compares this against `stl_io`.
 
 use super::error::MeshError;
-use super::weld::{NonFiniteCorner, weld};
 use super::{Mesh, ReadLimits};
 
 /// Bytes before the first triangle.
@@ -63,9 +62,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
         };
         [f(0), f(4), f(8)]
     };
-    let welded = weld(3 * n, corner)
-        .map_err(|NonFiniteCorner(c)| MeshError::NonFinite { triangle: c / 3 })?;
-    Ok(Mesh::from_welded(welded))
+    Mesh::weld(n, corner)
 }
 
 /// Writes a binary STL (normals computed, attribute zero). Used by tests, benches and the

@@ -9,188 +9,422 @@
 //! walls, engraved text). PrusaSlicer's `its_merge_vertices` makes the same choice. The one
 //! exception is round-off around zero, see [`ZERO_SNAP`].
 //!
-//! How it stays fast on two cores: the corners are cut into file-order chunks, and each
-//! chunk first deduplicates its own corners in a small hash map that stays in cache
-//! while the file is read as a stream (neighbouring triangles share most vertices). Only
-//! the chunk-unique keys, about a fifth of the corners, are then merged globally, spread
-//! over [`SHARDS`] shards by hash so that the merge runs in parallel without locks.
-//! Vertex ids come out ordered by first use, so triangles that are near in the file refer
-//! to vertices that are near in memory. (A first version sharded all corners by hash
-//! directly; reading corners back in shard order was a cache miss per corner and took
-//! 3× longer on the 1M-triangle bench.)
+//! How it stays fast on two cores (`cargo bench --bench parse`, figures in
+//! `docs/benchmarks.md`):
+//! 1. **Chunk pass.** The triangles are cut into file-order chunks. Each chunk dedupes
+//!    its own corners in a small open-addressing [`KeyTable`] that stays in L2 cache while
+//!    the file streams past (neighbouring triangles share most vertices). Only the
+//!    chunk-unique keys, about a sixth of the corners, go on.
+//! 2. **Shard pass.** Those keys are merged globally over [`SHARDS`] shards by hash, in
+//!    parallel and without locks. Each shard sees its keys in chunk order, so the first
+//!    holder of a key (its *leader*) is its first use in the file.
+//! 3. **Numbering.** Vertex ids are given to leaders in file order (a prefix sum over the
+//!    chunks), so triangles that are near in the file refer to vertices that are near in
+//!    memory, which every later pass relies on for cache locality. The result does not
+//!    depend on the thread count.
+//!
+//! (A first version sharded all corners by hash directly; reading corners back in shard
+//! order was a cache miss per corner and took 3× longer. A second used `FxHashMap` for
+//! both passes; the open-addressing table with the position stored in the key halved the
+//! chunk pass.)
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 /// Shards the global merge is spread over; a power of two well above the core count so
 /// that rayon can balance them.
 const SHARDS: usize = 64;
-/// Corners per chunk: large enough that few vertices straddle chunks, small enough that
-/// a chunk's map stays in L2 cache.
-const CHUNK: usize = 1 << 16;
+/// Triangles per chunk: large enough that few vertices straddle chunks, small enough that
+/// a chunk's table (about 2 × 4k keys × 16 bytes) stays in L2 cache.
+const CHUNK_TRIANGLES: usize = 1 << 13;
 
 /// Coordinates smaller than this are exporter round-off of zero.
 ///
 /// CAD exporters write `2.7e-16` on one triangle and `0` on its neighbour for the same
 /// vertex (four corpus files, e.g. featuretype.STL: 576 false open edges). No real
 /// coordinate is this small in any drawing unit (1e-12 m is a picometre), so these
-/// values are welded as zero. This is the only tolerance the welder applies.
+/// values are welded as zero, and the welded vertex is exactly zero. This is the only
+/// tolerance the welder applies.
 pub const ZERO_SNAP: f32 = 1e-12;
 
+/// The most triangles the welder can index: vertex and corner ids are `u32`.
+pub const MAX_TRIANGLES: u64 = (u32::MAX / 3 - 1) as u64;
+
 /// The bits that decide whether two corners are the same vertex. `-0.0`, `0.0` and
-/// round-off below [`ZERO_SNAP`] are the same point, so all map to zero.
-#[inline]
+/// round-off below [`ZERO_SNAP`] are the same point, so all map to zero. The key is also
+/// the welded position (`f32::from_bits`), so nothing else is stored per vertex.
+#[inline(always)]
 fn key(p: [f32; 3]) -> [u32; 3] {
-    p.map(|c| if c.abs() < ZERO_SNAP { 0 } else { c.to_bits() })
+    const SNAP_BITS: u32 = ZERO_SNAP.to_bits();
+    p.map(|c| {
+        let bits = c.to_bits();
+        // Branch-free: magnitudes below the snap (both signs) become +0.
+        if bits & 0x7fff_ffff < SNAP_BITS {
+            0
+        } else {
+            bits
+        }
+    })
 }
 
-#[inline]
-fn shard_of(k: [u32; 3]) -> usize {
-    // A cheap multiplicative mix; the map inside each shard hashes again with FxHash.
-    let h = (k[0] as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (k[1] as u64)
-            .wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-            .rotate_left(21)
-        ^ (k[2] as u64)
-            .wrapping_mul(0x1656_67B1_9E37_79F9)
-            .rotate_left(42);
-    (h.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 58) as usize % SHARDS
+#[inline(always)]
+fn hash(k: [u32; 3]) -> u64 {
+    // Multiplicative mixing; the table takes the top bits, which depend on every input
+    // bit. Coordinates of neighbouring vertices differ in their low mantissa bits.
+    let h = (k[0] as u64 | ((k[1] as u64) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (k[2] as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^ (h >> 29).wrapping_mul(0x1656_67B1_9E37_79F9)
 }
 
-/// Where the first non-finite coordinate was found (corner index).
+/// The shard takes the low bits of the hash: tables index by the high bits, and a shard
+/// whose keys all shared their high bits would crowd into a sliver of its table.
+#[inline(always)]
+fn shard_of(h: u64) -> usize {
+    h as usize % SHARDS
+}
+
+/// What can stop a weld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NonFiniteCorner(pub usize);
+pub enum WeldError {
+    /// Corner `corner` has a NaN or infinite coordinate (the first such corner).
+    NonFinite {
+        /// Corner index (triangle × 3 + k).
+        corner: usize,
+    },
+    /// More than [`MAX_TRIANGLES`] triangles.
+    TooManyTriangles,
+}
 
-/// The result of welding: unique positions and, for every corner, its vertex index.
+/// An open-addressing hash table from a position key to a `u32` value, with linear
+/// probing. Slots hold the key and the value side by side (16 bytes), so a lookup that
+/// hits touches one cache line.
+struct KeyTable {
+    /// Backing store; only the first `size` slots are in use, so a reused table does not
+    /// shrink or reallocate.
+    slots: Vec<[u32; 4]>,
+    size: usize,
+    len: usize,
+    shift: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl KeyTable {
+    fn with_capacity(keys: usize) -> KeyTable {
+        let mut table = KeyTable {
+            slots: Vec::new(),
+            size: 0,
+            len: 0,
+            shift: 0,
+        };
+        table.reset(keys);
+        table
+    }
+
+    /// Empties the table and sizes it for `keys` keys, keeping its memory.
+    fn reset(&mut self, keys: usize) {
+        // At most half full, so probes stay short.
+        let size = (2 * keys).next_power_of_two().max(64);
+        if self.slots.len() < size {
+            self.slots = vec![[0, 0, 0, EMPTY]; size];
+        } else {
+            self.slots[..size].fill([0, 0, 0, EMPTY]);
+        }
+        self.size = size;
+        self.len = 0;
+        self.shift = 64 - size.trailing_zeros();
+    }
+
+    /// The value stored for `k`, inserting `value` first if `k` is new.
+    #[inline(always)]
+    fn get_or_insert(&mut self, k: [u32; 3], h: u64, value: u32) -> u32 {
+        if 2 * (self.len + 1) > self.size {
+            self.grow();
+        }
+        let mask = self.size - 1;
+        let mut i = (h >> self.shift) as usize;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot[3] == EMPTY {
+                *slot = [k[0], k[1], k[2], value];
+                self.len += 1;
+                return value;
+            }
+            if [slot[0], slot[1], slot[2]] == k {
+                return slot[3];
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        let used = self.size;
+        *self = KeyTable::with_capacity(used);
+        for s in old.into_iter().take(used).filter(|s| s[3] != EMPTY) {
+            let k = [s[0], s[1], s[2]];
+            self.get_or_insert(k, hash(k), s[3]);
+        }
+    }
+}
+
+/// The result of welding.
 pub struct Welded {
     /// Unique positions, ordered by first use.
     pub positions: Vec<[f32; 3]>,
-    /// `corner_count` entries; entry `i` is the vertex of corner `i`.
-    pub corner_vertex: Vec<u32>,
+    /// The triangles as indices into `positions`, in input order.
+    pub triangles: Vec<[u32; 3]>,
 }
 
-/// One chunk's distinct keys, in first-use order.
+/// One chunk's distinct keys.
 struct ChunkKeys {
+    /// Distinct keys in first-use order; a key's index here is its *local id*.
     keys: Vec<[u32; 3]>,
-    positions: Vec<[f32; 3]>,
+    /// The keys again with their local ids, grouped by shard: shard `s` holds
+    /// `by_shard[shard_start[s]..shard_start[s + 1]]`. The shard pass reads these runs
+    /// front to back instead of gathering keys from all over `keys`.
+    by_shard: Vec<([u32; 3], u32)>,
+    shard_start: [u32; SHARDS + 1],
 }
 
-/// Merges bit-identical corners. `corner(i)` returns the position of corner `i` for
-/// `i < corner_count`; it is called once per corner, in order within each chunk.
+impl ChunkKeys {
+    fn shard(&self, s: usize) -> &[([u32; 3], u32)] {
+        &self.by_shard[self.shard_start[s] as usize..self.shard_start[s + 1] as usize]
+    }
+}
+
+/// Merges bit-identical corners of `triangle_count` triangles. `corner(i)` returns the
+/// position of corner `i` (triangle `i / 3`, corner `i % 3`); it is called once per
+/// corner, in order within each chunk of triangles.
 ///
-/// Fails on the first corner (lowest index) that has a NaN or infinite coordinate.
-pub fn weld<F>(corner_count: usize, corner: F) -> Result<Welded, NonFiniteCorner>
+/// Fails on the first corner (lowest index) with a NaN or infinite coordinate.
+pub fn weld<F>(triangle_count: usize, corner: F) -> Result<Welded, WeldError>
 where
     F: Fn(usize) -> [f32; 3] + Sync,
 {
-    // Pass 1 (parallel over chunks): local ids per corner, and each chunk's distinct keys.
-    let mut corner_vertex = vec![0u32; corner_count];
-    let chunks: Vec<Result<ChunkKeys, NonFiniteCorner>> = corner_vertex
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .map(|(c, local_ids)| {
-            let start = c * CHUNK;
-            let mut map: FxHashMap<[u32; 3], u32> = FxHashMap::default();
-            map.reserve(local_ids.len() / 4);
-            let mut out = ChunkKeys {
-                keys: Vec::with_capacity(local_ids.len() / 4),
-                positions: Vec::with_capacity(local_ids.len() / 4),
-            };
-            for (offset, slot) in local_ids.iter_mut().enumerate() {
-                let p = corner(start + offset);
-                if !p.iter().all(|v| v.is_finite()) {
-                    return Err(NonFiniteCorner(start + offset));
-                }
-                let k = key(p);
-                let next = out.keys.len() as u32;
-                let id = *map.entry(k).or_insert(next);
-                if id == next {
-                    out.keys.push(k);
-                    out.positions.push(p);
-                }
-                *slot = id;
-            }
-            Ok(out)
-        })
-        .collect();
-    let mut per_chunk = Vec::with_capacity(chunks.len());
-    for chunk in chunks {
-        per_chunk.push(chunk?);
+    if triangle_count as u64 > MAX_TRIANGLES {
+        return Err(WeldError::TooManyTriangles);
     }
-
-    // Pass 2 (parallel over shards): for every chunk-unique key, the first (chunk, local
-    // id) that holds it: its "leader". Shards see entries in chunk order, so the first
-    // entry of a key is its first use in the file.
-    let mut by_shard: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
-    for (c, chunk) in per_chunk.iter().enumerate() {
-        for (local, k) in chunk.keys.iter().enumerate() {
-            by_shard[shard_of(*k)].push((c as u32, local as u32));
-        }
-    }
-    let leaders: Vec<Vec<(u32, u32, u32, u32)>> = by_shard
-        .par_iter()
-        .map(|entries| {
-            let mut first: FxHashMap<[u32; 3], (u32, u32)> = FxHashMap::default();
-            first.reserve(entries.len());
-            entries
-                .iter()
-                .map(|&(c, local)| {
-                    let k = per_chunk[c as usize].keys[local as usize];
-                    let (lc, ll) = *first.entry(k).or_insert((c, local));
-                    (c, local, lc, ll)
-                })
-                .collect()
-        })
-        .collect();
-    drop(by_shard);
-
-    // Pass 3: global ids in first-use order. `global[c][local]` is the id of a chunk key.
-    let mut leader_of: Vec<Vec<(u32, u32)>> = per_chunk
-        .iter()
-        .map(|chunk| vec![(0, 0); chunk.keys.len()])
-        .collect();
-    for shard in &leaders {
-        for &(c, local, lc, ll) in shard {
-            leader_of[c as usize][local as usize] = (lc, ll);
-        }
-    }
+    // The output triangles first hold each corner's local id within its chunk.
+    let mut triangles = vec![[0u32; 3]; triangle_count];
+    let chunks = chunk_pass(&mut triangles, &corner)?;
+    let leaders = shard_pass(&chunks);
+    let (positions, chunk_vertex) = number_vertices(&chunks, &leaders);
     drop(leaders);
-    let mut positions = Vec::new();
-    let mut global: Vec<Vec<u32>> = Vec::with_capacity(per_chunk.len());
-    for (c, chunk) in per_chunk.iter().enumerate() {
-        let mut ids = Vec::with_capacity(chunk.keys.len());
-        for (local, &(lc, ll)) in leader_of[c].iter().enumerate() {
-            if (lc as usize, ll as usize) == (c, local) {
-                ids.push(positions.len() as u32);
-                positions.push(chunk.positions[local]);
-            } else {
-                // The leader is in an earlier chunk, which already has its ids.
-                ids.push(global[lc as usize][ll as usize]);
-            }
-        }
-        global.push(ids);
-    }
-    drop(leader_of);
-    drop(per_chunk);
-
-    // Pass 4 (parallel over chunks): local ids become global ids.
-    corner_vertex
-        .par_chunks_mut(CHUNK)
-        .zip(global.par_iter())
-        .for_each(|(ids, map)| {
-            for id in ids {
-                *id = map[*id as usize];
+    // Local ids become vertex ids.
+    triangles
+        .par_chunks_mut(CHUNK_TRIANGLES)
+        .zip(chunk_vertex.par_iter())
+        .for_each(|(tris, ids)| {
+            for id in tris.as_flattened_mut() {
+                *id = ids[*id as usize];
             }
         });
     Ok(Welded {
         positions,
-        corner_vertex,
+        triangles,
     })
+}
+
+/// Pass 1 (parallel over chunks): each corner's local id, and each chunk's distinct keys.
+fn chunk_pass<F>(triangles: &mut [[u32; 3]], corner: &F) -> Result<Vec<ChunkKeys>, WeldError>
+where
+    F: Fn(usize) -> [f32; 3] + Sync,
+{
+    let results: Vec<Result<ChunkKeys, WeldError>> = triangles
+        .par_chunks_mut(CHUNK_TRIANGLES)
+        .enumerate()
+        .map_init(
+            || KeyTable::with_capacity(CHUNK_TRIANGLES),
+            |table, (c, tris)| {
+                table.reset(CHUNK_TRIANGLES);
+                let first = c * CHUNK_TRIANGLES * 3;
+                let mut keys: Vec<[u32; 3]> = Vec::with_capacity(tris.len() * 3 / 4);
+                let mut shard_count = [0u32; SHARDS];
+                for (offset, slot) in tris.as_flattened_mut().iter_mut().enumerate() {
+                    let p = corner(first + offset);
+                    if !p.iter().all(|v| v.is_finite()) {
+                        return Err(WeldError::NonFinite {
+                            corner: first + offset,
+                        });
+                    }
+                    let k = key(p);
+                    let h = hash(k);
+                    let next = keys.len() as u32;
+                    let id = table.get_or_insert(k, h, next);
+                    if id == next {
+                        keys.push(k);
+                        shard_count[shard_of(h)] += 1;
+                    }
+                    *slot = id;
+                }
+                // Group the local ids by shard (a counting sort), for the shard pass.
+                let mut shard_start = [0u32; SHARDS + 1];
+                for s in 0..SHARDS {
+                    shard_start[s + 1] = shard_start[s] + shard_count[s];
+                }
+                let mut cursor = shard_start;
+                let mut by_shard = vec![([0u32; 3], 0u32); keys.len()];
+                for (local, &k) in keys.iter().enumerate() {
+                    let s = shard_of(hash(k));
+                    by_shard[cursor[s] as usize] = (k, local as u32);
+                    cursor[s] += 1;
+                }
+                Ok(ChunkKeys {
+                    keys,
+                    by_shard,
+                    shard_start,
+                })
+            },
+        )
+        .collect();
+    // The lowest chunk's error is the first bad corner in the file.
+    results.into_iter().collect()
+}
+
+/// Pass 2 (parallel over shards): the leader of every chunk key, as a global key index
+/// (`chunk key offset + local id`). Output `leaders[s]` follows the shard's iteration
+/// order: chunk by chunk, and within a chunk in `ChunkKeys::shard(s)` order.
+fn shard_pass(chunks: &[ChunkKeys]) -> Vec<Vec<u32>> {
+    let key_offset = key_offsets(chunks);
+    (0..SHARDS)
+        .into_par_iter()
+        .map_init(
+            || KeyTable::with_capacity(0),
+            |table, s| {
+                let entries: usize = chunks.iter().map(|c| c.shard(s).len()).sum();
+                table.reset(entries);
+                let mut leaders = Vec::with_capacity(entries);
+                for (c, chunk) in chunks.iter().enumerate() {
+                    for &(k, local) in chunk.shard(s) {
+                        let global = key_offset[c] + local;
+                        leaders.push(table.get_or_insert(k, hash(k), global));
+                    }
+                }
+                leaders
+            },
+        )
+        .collect()
+}
+
+/// Where each chunk's keys start in the global key order.
+fn key_offsets(chunks: &[ChunkKeys]) -> Vec<u32> {
+    let mut offsets = Vec::with_capacity(chunks.len());
+    let mut total = 0u32;
+    for c in chunks {
+        offsets.push(total);
+        total += c.keys.len() as u32;
+    }
+    offsets
+}
+
+/// Pass 3: vertex ids for every chunk key, in first-use order, and the positions.
+/// Returns the positions and, per chunk, the vertex id of each local id.
+fn number_vertices(chunks: &[ChunkKeys], leaders: &[Vec<u32>]) -> (Vec<[f32; 3]>, Vec<Vec<u32>>) {
+    let key_offset = key_offsets(chunks);
+    // Where chunk `c`'s entries start in shard `s`'s leader list.
+    let mut shard_cursor = vec![[0u32; SHARDS]; chunks.len()];
+    let mut running = [0u32; SHARDS];
+    for (c, chunk) in chunks.iter().enumerate() {
+        shard_cursor[c] = running;
+        for (s, r) in running.iter_mut().enumerate() {
+            *r += chunk.shard(s).len() as u32;
+        }
+    }
+    // Each chunk's leader per local id, and how many of its keys lead.
+    let leader_of: Vec<(Vec<u32>, u32)> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut leader = vec![0u32; chunk.keys.len()];
+            for (s, shard_leaders) in leaders.iter().enumerate() {
+                let start = shard_cursor[c][s] as usize;
+                let locals = chunk.shard(s);
+                for (&(_, local), &l) in locals
+                    .iter()
+                    .zip(&shard_leaders[start..start + locals.len()])
+                {
+                    leader[local as usize] = l;
+                }
+            }
+            let own = key_offset[c];
+            let leads = leader
+                .iter()
+                .enumerate()
+                .filter(|&(local, &l)| l == own + local as u32)
+                .count() as u32;
+            (leader, leads)
+        })
+        .collect();
+    // Vertex ids are handed out chunk by chunk, so a prefix sum places each chunk.
+    let total: usize = leader_of.iter().map(|(_, n)| *n as usize).sum();
+    let mut positions = vec![[0f32; 3]; total];
+    let mut slices = Vec::with_capacity(chunks.len());
+    let mut rest = positions.as_mut_slice();
+    let mut first_vertex = Vec::with_capacity(chunks.len());
+    let mut next = 0u32;
+    for (_, leads) in &leader_of {
+        let (mine, tail) = rest.split_at_mut(*leads as usize);
+        slices.push(mine);
+        rest = tail;
+        first_vertex.push(next);
+        next += leads;
+    }
+    let mut chunk_vertex: Vec<Vec<u32>> = chunks
+        .par_iter()
+        .zip(slices)
+        .enumerate()
+        .map(|(c, (chunk, out))| {
+            let own = key_offset[c];
+            let mut ids = vec![u32::MAX; chunk.keys.len()];
+            let mut v = first_vertex[c];
+            let mut out = out.iter_mut();
+            for (local, (&k, &l)) in chunk.keys.iter().zip(&leader_of[c].0).enumerate() {
+                if l == own + local as u32 {
+                    ids[local] = v;
+                    if let Some(p) = out.next() {
+                        *p = k.map(f32::from_bits);
+                    }
+                    v += 1;
+                }
+            }
+            ids
+        })
+        .collect();
+    // Keys led from an earlier chunk take their leader's id (few: vertices shared
+    // across chunk boundaries).
+    let fixes: Vec<Vec<(usize, u32)>> = leader_of
+        .par_iter()
+        .enumerate()
+        .map(|(c, (leader, _))| {
+            let own = key_offset[c];
+            leader
+                .iter()
+                .enumerate()
+                .filter(|&(local, &l)| l != own + local as u32)
+                .map(|(local, &l)| {
+                    // The leader's chunk: the last chunk starting at or before it.
+                    let lc = key_offset.partition_point(|&o| o <= l) - 1;
+                    (local, chunk_vertex[lc][(l - key_offset[lc]) as usize])
+                })
+                .collect()
+        })
+        .collect();
+    for (ids, fix) in chunk_vertex.iter_mut().zip(fixes) {
+        for (local, v) in fix {
+            ids[local] = v;
+        }
+    }
+    (positions, chunk_vertex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn soup(corners: &[[f32; 3]]) -> Result<Welded, WeldError> {
+        weld(corners.len() / 3, |i| corners[i])
+    }
 
     #[test]
     fn merges_identical_corners_and_keeps_first_use_order() {
@@ -202,10 +436,22 @@ mod tests {
             [-0.0, 0.0, 0.0],
             [2.0, 2.0, 2.0],
         ];
-        let w = weld(corners.len(), |i| corners[i]).expect("finite");
+        let w = soup(&corners).expect("finite");
         assert_eq!(w.positions.len(), 4);
-        assert_eq!(w.corner_vertex, vec![0, 1, 2, 1, 0, 3]);
+        assert_eq!(w.triangles, vec![[0, 1, 2], [1, 0, 3]]);
         assert_eq!(w.positions[3], [2.0, 2.0, 2.0]);
+    }
+
+    #[test]
+    fn round_off_around_zero_welds_to_exact_zero() {
+        let corners = [[2.7e-16, 1.0, 0.0], [0.0, 1.0, -0.0], [-1e-13, 1.0, 1e-20]];
+        let w = soup(&corners).expect("finite");
+        assert_eq!(w.triangles, vec![[0, 0, 0]]);
+        assert_eq!(w.positions, vec![[0.0, 1.0, 0.0]]);
+        assert!(w.positions[0][0].is_sign_positive());
+        // Just above the snap stays apart.
+        let w = soup(&[[2e-12, 0.0, 0.0], [0.0; 3], [0.0; 3]]).expect("finite");
+        assert_eq!(w.positions.len(), 2);
     }
 
     #[test]
@@ -216,23 +462,58 @@ mod tests {
             [f32::INFINITY, 0.0, 0.0],
         ];
         assert_eq!(
-            weld(corners.len(), |i| corners[i]).err(),
-            Some(NonFiniteCorner(1))
+            soup(&corners).err(),
+            Some(WeldError::NonFinite { corner: 1 })
         );
     }
 
     #[test]
-    fn many_corners_across_chunks_weld_consistently() {
-        // A grid of points, each repeated three times far apart in the corner order.
-        let n = 50_000usize;
-        let point = |i: usize| {
-            let j = i % n;
-            [(j % 100) as f32, (j / 100) as f32, 0.5]
+    fn reports_the_first_non_finite_corner_across_chunks() {
+        let n = 5 * CHUNK_TRIANGLES;
+        let bad = [3 * CHUNK_TRIANGLES + 7, 4 * CHUNK_TRIANGLES];
+        let corner = |i: usize| {
+            if bad.contains(&(i / 3)) {
+                [0.0, f32::NEG_INFINITY, 0.0]
+            } else {
+                [i as f32, 0.0, 0.0]
+            }
         };
-        let w = weld(3 * n, point).expect("finite");
-        assert_eq!(w.positions.len(), n);
-        for i in 0..3 * n {
-            assert_eq!(w.positions[w.corner_vertex[i] as usize], point(i));
-        }
+        assert_eq!(
+            weld(n, corner).err(),
+            Some(WeldError::NonFinite { corner: 3 * bad[0] })
+        );
+    }
+
+    /// A plain `HashMap` reference: first-use numbering of exact keys.
+    fn reference(corners: &[[f32; 3]]) -> (Vec<[f32; 3]>, Vec<u32>) {
+        let mut ids = std::collections::HashMap::new();
+        let mut positions = Vec::new();
+        let corner_vertex = corners
+            .iter()
+            .map(|&p| {
+                *ids.entry(key(p)).or_insert_with(|| {
+                    positions.push(key(p).map(f32::from_bits));
+                    positions.len() as u32 - 1
+                })
+            })
+            .collect();
+        (positions, corner_vertex)
+    }
+
+    #[test]
+    fn many_corners_across_chunks_match_a_plain_hash_map() {
+        // Points reused near and far in the corner order, across many chunks and with
+        // enough distinct keys in one chunk to grow its table.
+        let n = 3 * CHUNK_TRIANGLES + 100;
+        let corners: Vec<[f32; 3]> = (0..3 * n)
+            .map(|i| {
+                let j = (i * 7919) % 50_000 + (i % 5);
+                [(j % 100) as f32, (j / 100) as f32, 0.5]
+            })
+            .collect();
+        let w = soup(&corners).expect("finite");
+        let (positions, corner_vertex) = reference(&corners);
+        assert_eq!(w.positions, positions);
+        assert_eq!(w.triangles.as_flattened(), &corner_vertex[..]);
     }
 }
