@@ -35,13 +35,13 @@ pub struct Mesh {
 }
 
 impl Mesh {
-    /// Welds a triangle soup given corner by corner: `corner(i)` is corner `i % 3` of
-    /// triangle `i / 3`. The readers all end here.
-    pub(crate) fn weld<F>(triangle_count: usize, corner: F) -> Result<Mesh, MeshError>
+    /// Welds a triangle soup: `triangle(t)` gives the corners of triangle `t`. The
+    /// readers all end here.
+    pub(crate) fn weld<F>(triangle_count: usize, triangle: F) -> Result<Mesh, MeshError>
     where
-        F: Fn(usize) -> [f32; 3] + Sync,
+        F: Fn(usize) -> [[f32; 3]; 3] + Sync,
     {
-        match weld::weld(triangle_count, corner) {
+        match weld::weld(triangle_count, triangle) {
             Ok(w) => Ok(Mesh {
                 positions: w.positions,
                 triangles: w.triangles,
@@ -58,7 +58,7 @@ impl Mesh {
 
     /// Builds a mesh from a triangle soup (three corners per triangle), welding corners.
     pub fn from_triangles(triangles: &[[[f32; 3]; 3]]) -> Result<Mesh, MeshError> {
-        Mesh::weld(triangles.len(), |i| triangles[i / 3][i % 3])
+        Mesh::weld(triangles.len(), |t| triangles[t])
     }
 
     /// The corners of triangle `t`.

@@ -64,5 +64,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    Mesh::weld(corners.len() / 3, |i| corners[i])
+    Mesh::weld(corners.len() / 3, |t| {
+        [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]]
+    })
 }
