@@ -18,6 +18,8 @@ pub mod weld;
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 pub use error::MeshError;
 pub use format::Format;
 
@@ -76,32 +78,47 @@ impl Mesh {
 
     /// Scales in place by `s` about the origin.
     pub fn scale(&mut self, s: f64) {
-        for p in &mut self.positions {
-            *p = p.map(|c| (c as f64 * s) as f32);
-        }
+        self.transform(|p| p.map(|c| c * s));
     }
 
-    /// Applies `f` to every position (rotation, translation, ...).
-    pub fn transform(&mut self, f: impl Fn([f64; 3]) -> [f64; 3]) {
-        for p in &mut self.positions {
-            *p = f(p.map(|c| c as f64)).map(|c| c as f32);
-        }
+    /// Applies `f` to every position (rotation, translation, ...), in parallel.
+    pub fn transform(&mut self, f: impl Fn([f64; 3]) -> [f64; 3] + Sync) {
+        self.positions
+            .par_iter_mut()
+            .with_min_len(POSITIONS_PER_TASK)
+            .for_each(|p| *p = f(p.map(|c| c as f64)).map(|c| c as f32));
     }
 
     /// Axis-aligned bounds `(min, max)`; `None` for a mesh without vertices.
     pub fn bounds(&self) -> Option<([f64; 3], [f64; 3])> {
-        let first = self.positions.first()?;
-        let mut lo = first.map(|c| c as f64);
-        let mut hi = lo;
-        for p in &self.positions {
-            for k in 0..3 {
-                lo[k] = lo[k].min(p[k] as f64);
-                hi[k] = hi[k].max(p[k] as f64);
-            }
-        }
-        Some((lo, hi))
+        // Min and max are exact, so the parallel reduction gives the same answer on
+        // every run.
+        self.positions
+            .par_chunks(POSITIONS_PER_TASK)
+            .map(|chunk| {
+                let mut lo = [f32::INFINITY; 3];
+                let mut hi = [f32::NEG_INFINITY; 3];
+                for p in chunk {
+                    for k in 0..3 {
+                        lo[k] = lo[k].min(p[k]);
+                        hi[k] = hi[k].max(p[k]);
+                    }
+                }
+                (lo, hi)
+            })
+            .reduce_with(|(lo, hi), (l, h)| {
+                (
+                    [0, 1, 2].map(|k| lo[k].min(l[k])),
+                    [0, 1, 2].map(|k| hi[k].max(h[k])),
+                )
+            })
+            .map(|(lo, hi)| (lo.map(f64::from), hi.map(f64::from)))
     }
 }
+
+/// Positions per parallel task in [`Mesh::transform`] and [`Mesh::bounds`]: below this a
+/// mesh is done on one thread.
+const POSITIONS_PER_TASK: usize = 1 << 15;
 
 /// Size limits that protect a process from hostile or accidental huge uploads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
