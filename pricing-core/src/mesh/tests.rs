@@ -192,6 +192,18 @@ fn obj_with_an_index_out_of_range_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn obj_with_a_texture_index_past_the_start_is_an_error_not_a_panic() {
+    // Found by the fuzz target (fuzz/README.md): tobj overflows on a negative texture
+    // index that reaches before the first `vt`, and panics where overflow checks are on
+    // (as in this test build). The reader must still answer with a typed error.
+    let text = "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nf 1 2/-7 3\n";
+    assert!(matches!(
+        read_bytes(text.as_bytes(), &limits()),
+        Err(MeshError::Obj { .. })
+    ));
+}
+
+#[test]
 fn obj_without_faces_has_no_triangles() {
     assert!(matches!(
         read_bytes(b"v 0 0 0\nv 1 0 0\n", &limits()),
