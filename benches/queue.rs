@@ -8,63 +8,17 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pricing_worker::client::{Client, NewJob};
 use pricing_worker::engine::Engine;
 use pricing_worker::metrics::Metrics;
 use pricing_worker::protocol::Priority;
+use pricing_worker::redis_server::RedisServer;
 use pricing_worker::runner::{self, WorkerConfig};
-
-/// The server, its URL, and its directory (held so it outlives the server).
-struct Redis(Child, String, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis() -> Option<Redis> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let dir = tempfile::tempdir().ok()?;
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--appendonly", "yes", "--appendfsync", "everysec"])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let url = format!("redis://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Client::connect(&url, "{pricing}")
-        .and_then(|mut c| c.stats())
-        .is_err()
-    {
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(Redis(child, url, dir))
-}
 
 fn queue(c: &mut Criterion) {
     let cube = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cube-20mm.stl"))
@@ -76,12 +30,13 @@ fn queue(c: &mut Criterion) {
         b.iter(|| engine.price("cube", black_box(&cube), None).unwrap())
     });
 
-    let Some(server) = redis() else {
+    let Ok(server) = RedisServer::start() else {
         eprintln!("redis-server not found: skipping queue/through_redis");
         return;
     };
+    let url = server.url();
     let root = tempfile::tempdir().unwrap();
-    let mut cfg = WorkerConfig::new(&server.1, root.path());
+    let mut cfg = WorkerConfig::new(&url, root.path());
     cfg.concurrency = 1;
     cfg.cache_ttl = Duration::ZERO;
     cfg.block = Duration::from_millis(100);
@@ -90,7 +45,7 @@ fn queue(c: &mut Criterion) {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || runner::run(cfg, stop, Arc::new(Metrics::default())))
     };
-    let mut client = Client::connect(&server.1, "{pricing}").unwrap();
+    let mut client = Client::connect(&url, "{pricing}").unwrap();
     client
         .put_model("m", &cube, Duration::from_secs(3600))
         .unwrap();

@@ -3,72 +3,14 @@
 // A panic in a test helper is a failed test, like `allow-unwrap-in-tests` for #[test] fns.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use pricing_worker::metrics::Metrics;
+use pricing_worker::redis_server::RedisServer;
 use pricing_worker::runner::{self, WorkerConfig};
-
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .arg("--dir")
-            .arg(dir.path())
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed");
-        let r = Redis {
-            child,
-            port,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while redis_ping(&r.url()).is_none() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        r
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-fn redis_ping(url: &str) -> Option<()> {
-    let mut c = pricing_worker::client::Client::connect(url, "{pricing}").ok()?;
-    c.stats().ok().map(|_| ())
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn pricing(args: &[&str], url: &str) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
@@ -93,7 +35,7 @@ fn cli_json(file: &str) -> serde_json::Value {
 
 #[test]
 fn submit_wait_status_and_stats_through_a_real_worker() {
-    let redis = Redis::start();
+    let redis = RedisServer::start().expect("redis-server must be installed and start");
     let root = tempfile::tempdir().unwrap();
     let mut cfg = WorkerConfig::new(&redis.url(), root.path());
     cfg.concurrency = 2;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use pricing_worker::client::{Client, NewJob};
 use pricing_worker::protocol::{Priority, Status};
+use pricing_worker::redis_server::{self, RedisServer};
 
 struct Proc(Child);
 
@@ -20,42 +21,6 @@ impl Drop for Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn redis() -> Option<(Proc, String, tempfile::TempDir)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let dir = tempfile::tempdir().ok()?;
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .arg("--dir")
-        .arg(dir.path())
-        .args([
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--save",
-            "",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let url = format!("redis://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Client::connect(&url, "{pricing}")
-        .and_then(|mut c| c.stats())
-        .is_err()
-    {
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some((Proc(child), url, dir))
 }
 
 fn worker(url: &str, root: &Path, args: &[&str]) -> Proc {
@@ -99,7 +64,8 @@ fn wait_all(c: &mut Client, ids: &[String]) {
 
 /// Enqueues `n` jobs up front, then measures from the first to the last result.
 fn throughput(processes: usize, n: usize, cache: bool) -> f64 {
-    let (_r, url, _dir) = redis().expect("redis-server");
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
     c.put_model("m", &cube(), Duration::from_secs(3600))
@@ -132,7 +98,8 @@ fn throughput(processes: usize, n: usize, cache: bool) -> f64 {
 
 /// Entry ids are Redis-clock milliseconds: the urgent job's XADD versus its `running` event.
 fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
-    let (_r, url, _dir) = redis().expect("redis-server");
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
     c.put_model("bulk", bulk_model, Duration::from_secs(3600))
@@ -225,11 +192,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
+    if !redis_server::available() {
         eprintln!("redis-server not found: skipping the worker benches");
         return;
     }

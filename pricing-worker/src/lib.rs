@@ -33,4 +33,6 @@ pub mod fault;
 pub mod metrics;
 pub mod protocol;
 pub mod queue;
+#[doc(hidden)]
+pub mod redis_server;
 pub mod runner;

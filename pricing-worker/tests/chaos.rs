@@ -14,7 +14,7 @@ use pricing_worker::protocol::{Priority, Status};
 #[test]
 fn chaos_three_workers_killed_and_restarted_lose_nothing() {
     const JOBS: usize = 2000;
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let mut conn = redis.conn();
     let mut client = redis.client();
@@ -113,7 +113,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
 #[test]
 fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
     const JOBS: usize = 600;
-    let mut redis = RedisServer::start();
+    let mut redis = start_redis();
     let root = models_root();
     let args = ["--concurrency", "1", "--cache-ttl-s", "0"];
     let mut a = Worker::spawn(&redis, root.path(), &args);
@@ -157,7 +157,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
         .filter(|r| r.status.is_final())
         .count();
     // kill -9, not SHUTDOWN: a crash (see docs/deploy.md for what everysec may lose).
-    redis.restart();
+    redis.restart().unwrap();
     println!(
         "redis killed and restarted after {before} of {} jobs were final",
         JOBS - 100
@@ -234,7 +234,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
 #[test]
 fn dropped_connections_mid_run_lose_nothing() {
     const JOBS: usize = 400;
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let args = ["--concurrency", "2", "--cache-ttl-s", "0"];
     let mut a = Worker::spawn(&redis, root.path(), &args);

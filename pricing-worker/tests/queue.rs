@@ -36,7 +36,7 @@ fn xadd(conn: &mut redis::Connection, p: &str, fields: &[(&str, &[u8])]) -> Stri
 
 #[test]
 fn happy_path_every_priority_and_model_source() {
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let _w = Worker::spawn(&redis, root.path(), &["--concurrency", "2"]);
     let mut conn = redis.conn();
@@ -138,7 +138,7 @@ fn happy_path_every_priority_and_model_source() {
 
 #[test]
 fn auth_in_the_url_works_and_the_password_is_never_logged() {
-    let redis = RedisServer::start_with_password(Some("s3cret-pw"));
+    let redis = RedisServer::start_with_password(Some("s3cret-pw")).unwrap();
     let root = models_root();
     let mut w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
     let mut client = redis.client();
@@ -170,7 +170,7 @@ fn auth_in_the_url_works_and_the_password_is_never_logged() {
 #[test]
 fn redis_cli_alone_speaks_the_protocol() {
     use std::process::{Command, Stdio};
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let _w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
     let port = redis.port.to_string();
@@ -423,7 +423,7 @@ fn http_get(addr: &str, path: &str) -> String {
 
 #[test]
 fn metrics_and_healthz() {
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let addr = format!("127.0.0.1:{}", free_port());
     let _w = Worker::spawn(
@@ -476,7 +476,7 @@ fn metrics_and_healthz() {
 
 #[test]
 fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.stl"), cube()).unwrap();
@@ -619,7 +619,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
 
 #[test]
 fn the_same_id_twice_is_priced_once() {
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let _w = Worker::spawn(
         &redis,
@@ -681,7 +681,7 @@ fn the_same_id_twice_is_priced_once() {
 
 #[test]
 fn a_repeat_model_is_answered_from_the_cache() {
-    let redis = RedisServer::start();
+    let redis = start_redis();
     let root = models_root();
     let w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
     let mut conn = redis.conn();
@@ -731,7 +731,7 @@ mod faults {
 
     #[test]
     fn an_urgent_job_overtakes_a_bulk_backlog() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let _w = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
         let mut conn = redis.conn();
@@ -790,7 +790,7 @@ mod faults {
 
     #[test]
     fn bulk_is_not_starved_by_a_normal_backlog() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let _w = Worker::spawn(
             &redis,
@@ -840,7 +840,7 @@ mod faults {
 
     #[test]
     fn sigterm_finishes_in_flight_jobs_then_exits() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let mut w = Worker::spawn(&redis, root.path(), &["--concurrency", "2"]);
         let mut conn = redis.conn();
@@ -894,7 +894,7 @@ mod faults {
 
     #[test]
     fn a_long_job_is_not_claimed_back_while_its_worker_lives() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let _a = Worker::spawn(&redis, root.path(), &["--concurrency", "1"]);
         let mut conn = redis.conn();
@@ -926,7 +926,7 @@ mod faults {
 
     #[test]
     fn jobs_of_a_killed_worker_finish_on_another_exactly_once() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let mut a = Worker::spawn(&redis, root.path(), &["--concurrency", "3"]);
         let mut conn = redis.conn();
@@ -963,7 +963,7 @@ mod faults {
 
     #[test]
     fn poison_is_dead_lettered_after_n_deliveries_and_panics_and_hangs_are_contained() {
-        let redis = RedisServer::start();
+        let redis = start_redis();
         let root = models_root();
         let args = [
             "--concurrency",

@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -11,79 +10,24 @@ use std::time::{Duration, Instant};
 use pricing_worker::client::Client;
 use pricing_worker::protocol::{DEFAULT_PREFIX, JobResult};
 
+pub use pricing_worker::redis_server::RedisServer;
+
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    pricing_worker::redis_server::free_port().unwrap()
 }
 
-/// A redis-server of our own, with AOF on, that can be killed and restarted.
-pub struct RedisServer {
-    pub port: u16,
-    /// `--requirepass`, if any; then the URL carries it.
-    pub password: Option<String>,
-    pub dir: tempfile::TempDir,
-    child: Option<Child>,
+pub fn start_redis() -> RedisServer {
+    RedisServer::start().expect("redis-server must be installed and start")
 }
 
-impl RedisServer {
-    pub fn start() -> RedisServer {
-        RedisServer::start_with_password(None)
-    }
+/// Connections to a test server, with timeouts so that a hung server fails the test.
+pub trait Connect {
+    fn conn(&self) -> redis::Connection;
+    fn client(&self) -> Client;
+}
 
-    pub fn start_with_password(password: Option<&str>) -> RedisServer {
-        let mut r = RedisServer {
-            port: free_port(),
-            password: password.map(str::to_string),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-        };
-        r.launch();
-        r
-    }
-
-    fn launch(&mut self) {
-        let mut cmd = Command::new("redis-server");
-        if let Some(p) = &self.password {
-            cmd.args(["--requirepass", p]);
-        }
-        let child = cmd
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .args(["--appendonly", "yes", "--appendfsync", "everysec"])
-            .args(["--save", ""])
-            .args(["--maxmemory-policy", "noeviction"])
-            .arg("--logfile")
-            .arg(self.dir.path().join("redis.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(mut c) = redis::Client::open(self.url()).and_then(|c| c.get_connection())
-                && redis::cmd("PING").query::<String>(&mut c).is_ok()
-            {
-                return;
-            }
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn url(&self) -> String {
-        match &self.password {
-            Some(p) => format!("redis://:{p}@127.0.0.1:{}", self.port),
-            None => format!("redis://127.0.0.1:{}", self.port),
-        }
-    }
-
-    pub fn conn(&self) -> redis::Connection {
+impl Connect for RedisServer {
+    fn conn(&self) -> redis::Connection {
         let c = redis::Client::open(self.url()).unwrap();
         let conn = c
             .get_connection_with_timeout(Duration::from_secs(5))
@@ -93,28 +37,8 @@ impl RedisServer {
         conn
     }
 
-    pub fn client(&self) -> Client {
+    fn client(&self) -> Client {
         Client::connect(&self.url(), DEFAULT_PREFIX).unwrap()
-    }
-
-    /// kill -9: whatever AOF has not written is lost, like a crash.
-    pub fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Starts again on the same port and directory (AOF is replayed).
-    pub fn restart(&mut self) {
-        self.kill9();
-        self.launch();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill9();
     }
 }
 
