@@ -12,7 +12,7 @@
 //! How it stays fast on two cores (`cargo bench --bench parse`, figures in
 //! `docs/benchmarks.md`):
 //! 1. **Chunk pass.** The triangles are cut into file-order chunks. Each chunk dedupes
-//!    its own corners in a small open-addressing [`KeyTable`] that stays in L2 cache while
+//!    its own corners in a small open-addressing [`Interner`] that stays in L2 cache while
 //!    the file streams past (neighbouring triangles share most vertices). Only the
 //!    chunk-unique keys, about a sixth of the corners, go on.
 //! 2. **Shard pass.** Those keys are merged globally over [`SHARDS`] shards by hash, in
