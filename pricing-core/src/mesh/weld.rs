@@ -213,8 +213,9 @@ where
     // The output triangles first hold each corner's local id within its chunk.
     let mut triangles = vec![[0u32; 3]; triangle_count];
     let chunks = chunk_pass(&mut triangles, &triangle)?;
-    let leaders = shard_pass(&chunks);
-    let (positions, chunk_vertex) = number_vertices(&chunks, &leaders);
+    let key_offset = key_offsets(&chunks);
+    let leaders = shard_pass(&chunks, &key_offset);
+    let (positions, chunk_vertex) = number_vertices(&chunks, &key_offset, &leaders);
     drop(leaders);
     // Local ids become vertex ids.
     triangles
@@ -243,7 +244,6 @@ where
             // A typical chunk has one distinct key per two triangles.
             table.reset(CHUNK_TRIANGLES / 2);
             let first = c * CHUNK_TRIANGLES;
-            let mut shard_count = [0u32; SHARDS];
             for (offset, ids) in tris.iter_mut().enumerate() {
                 let corners = triangle(first + offset);
                 if !corners.as_flattened().iter().all(|v| v.is_finite()) {
@@ -256,24 +256,25 @@ where
                 }
                 for (slot, p) in ids.iter_mut().zip(corners) {
                     let k = key(p);
-                    let h = hash(k);
-                    let (id, new) = table.intern(k, h);
-                    if new {
-                        shard_count[shard_of(h)] += 1;
-                    }
-                    *slot = id;
+                    *slot = table.intern(k, hash(k)).0;
                 }
             }
             let keys = table.keys.clone();
-            // Group the local ids by shard (a counting sort), for the shard pass.
+            // Group the local ids by shard (a counting sort), for the shard pass. Done
+            // here on the distinct keys, not per corner in the loop above.
+            let shards: Vec<u8> = keys.iter().map(|&k| shard_of(hash(k)) as u8).collect();
+            let mut shard_count = [0u32; SHARDS];
+            for &s in &shards {
+                shard_count[s as usize] += 1;
+            }
             let mut shard_start = [0u32; SHARDS + 1];
             for s in 0..SHARDS {
                 shard_start[s + 1] = shard_start[s] + shard_count[s];
             }
             let mut cursor = shard_start;
             let mut by_shard = vec![([0u32; 3], 0u32); keys.len()];
-            for (local, &k) in keys.iter().enumerate() {
-                let s = shard_of(hash(k));
+            for (local, (&k, &s)) in keys.iter().zip(&shards).enumerate() {
+                let s = s as usize;
                 by_shard[cursor[s] as usize] = (k, local as u32);
                 cursor[s] += 1;
             }
@@ -291,8 +292,7 @@ where
 /// Pass 2 (parallel over shards): the leader of every chunk key, as a global key index
 /// (`chunk key offset + local id`). Output `leaders[s]` follows the shard's iteration
 /// order: chunk by chunk, and within a chunk in `ChunkKeys::shard(s)` order.
-fn shard_pass(chunks: &[ChunkKeys]) -> Vec<Vec<u32>> {
-    let key_offset = key_offsets(chunks);
+fn shard_pass(chunks: &[ChunkKeys], key_offset: &[u32]) -> Vec<Vec<u32>> {
     (0..SHARDS)
         .into_par_iter()
         .map_init(
@@ -330,8 +330,11 @@ fn key_offsets(chunks: &[ChunkKeys]) -> Vec<u32> {
 
 /// Pass 3: vertex ids for every chunk key, in first-use order, and the positions.
 /// Returns the positions and, per chunk, the vertex id of each local id.
-fn number_vertices(chunks: &[ChunkKeys], leaders: &[Vec<u32>]) -> (Vec<[f32; 3]>, Vec<Vec<u32>>) {
-    let key_offset = key_offsets(chunks);
+fn number_vertices(
+    chunks: &[ChunkKeys],
+    key_offset: &[u32],
+    leaders: &[Vec<u32>],
+) -> (Vec<[f32; 3]>, Vec<Vec<u32>>) {
     // Where chunk `c`'s entries start in shard `s`'s leader list.
     let mut shard_cursor = vec![[0u32; SHARDS]; chunks.len()];
     let mut running = [0u32; SHARDS];

@@ -112,6 +112,7 @@ mod tests {
         );
         // Vertex 5 is the third corner of triangle 3 and the second of triangle 4.
         assert_eq!(half.out(5), &[(0, 3), (6, 4)][..]);
-        assert!(half.out(n + 1).iter().all(|&(w, _)| w == 0));
+        // The last vertex is only the third corner of the last triangle.
+        assert_eq!(half.out(n + 1), &[(0, n - 1)][..]);
     }
 }
