@@ -169,33 +169,43 @@ impl Bitmap {
             .collect()
     }
 
+    /// The vertical half of a disc morphology: row `y` of the result combines row
+    /// `y ± dy` of the horizontal pass `pass_of(half[dy])` for every `dy`.
+    ///
+    /// Each offset is one operation over the whole raster (rows `dy..` against rows
+    /// `..height - dy`), not one per row: small parts have rows of two or three words, so
+    /// per-row loops were mostly overhead, and long slices vectorise.
     fn combine_rows<'a>(
         &self,
         half: &[usize],
         pass_of: impl Fn(usize) -> &'a Bitmap,
         erode: bool,
     ) -> Bitmap {
-        let mut out = Bitmap::new(self.width, self.height);
-        let s = self.stride;
-        for y in 0..self.height {
-            let dst = &mut out.words[y * s..(y + 1) * s];
-            if erode {
-                dst.iter_mut().for_each(|w| *w = !0);
+        let (s, h) = (self.stride, self.height);
+        let mut out = Bitmap::new(self.width, h);
+        if erode {
+            out.words.fill(!0);
+        }
+        for (dy, &k) in half.iter().enumerate() {
+            if dy >= h {
+                // Every row's neighbour at this offset (and beyond) lies outside the
+                // raster: unset, so an erosion is empty and a dilation gains nothing.
+                if erode {
+                    out.words.fill(0);
+                }
+                break;
             }
-            for (dy, &k) in half.iter().enumerate() {
-                let src = pass_of(k);
-                for yy in [y as isize - dy as isize, y as isize + dy as isize] {
-                    if yy < 0 || yy >= self.height as isize {
-                        if erode {
-                            dst.iter_mut().for_each(|w| *w = 0);
-                        }
-                    } else {
-                        let row = src.row(yy as usize);
-                        combine(dst, row, erode);
-                    }
-                    if dy == 0 {
-                        break;
-                    }
+            let src = &pass_of(k).words;
+            let (shift, n) = (dy * s, (h - dy) * s);
+            // Rows 0..h-dy take the row dy below them.
+            combine(&mut out.words[..n], &src[shift..], erode);
+            if dy > 0 {
+                // Rows dy..h take the row dy above them.
+                combine(&mut out.words[shift..], &src[..n], erode);
+                if erode {
+                    // Rows whose neighbour at ±dy is outside the raster.
+                    out.words[n..].fill(0);
+                    out.words[..shift].fill(0);
                 }
             }
         }
@@ -370,6 +380,69 @@ mod tests {
         let d = m.dilated(3.0).count();
         assert!(d > 100 * 100 + 4 * 100 * 3 && d < 106 * 106, "{d}");
         assert!(m.eroded(80.0).is_empty());
+    }
+
+    /// The disc's structuring element as the docs define it: row offset `dy` reaches
+    /// `floor(sqrt(r² - dy²))` pixels each side.
+    fn naive_morph(m: &Bitmap, radius: f64, erode: bool) -> Bitmap {
+        if radius < 1.0 {
+            return m.clone();
+        }
+        let ri = radius.floor() as isize;
+        let mut out = Bitmap::new(m.width, m.height);
+        for y in 0..m.height as isize {
+            for x in 0..m.width as isize {
+                let mut all = true;
+                let mut any = false;
+                for dy in -ri..=ri {
+                    let half =
+                        (radius * radius - (dy * dy) as f64).max(0.0).sqrt().floor() as isize;
+                    for dx in -half..=half {
+                        let (xx, yy) = (x + dx, y + dy);
+                        let set = xx >= 0 && yy >= 0 && m.get(xx as usize, yy as usize);
+                        all &= set;
+                        any |= set;
+                    }
+                }
+                if if erode { all } else { any } {
+                    out.set_span(y as usize, x as usize, x as usize + 1);
+                }
+            }
+        }
+        out
+    }
+
+    fn arbitrary_bitmap() -> impl Strategy<Value = Bitmap> {
+        (1usize..200, 1usize..40).prop_flat_map(|(w, h)| {
+            proptest::collection::vec((0..h, 0..w, 0..w), 0..60).prop_map(move |spans| {
+                let mut m = Bitmap::new(w, h);
+                for (y, a, b) in spans {
+                    m.set_span(y, a.min(b), a.max(b) + 1);
+                }
+                m
+            })
+        })
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Erosion, dilation and the shared-pass erosions match the per-pixel definition
+        /// on arbitrary rasters, across word boundaries and raster edges.
+        #[test]
+        fn morphology_matches_the_per_pixel_definition(
+            m in arbitrary_bitmap(),
+            radii in proptest::collection::vec(0.0f64..14.0, 1..4),
+        ) {
+            for &r in &radii {
+                prop_assert_eq!(m.eroded(r), naive_morph(&m, r, true), "erode r={}", r);
+                prop_assert_eq!(m.dilated(r), naive_morph(&m, r, false), "dilate r={}", r);
+            }
+            let many = m.eroded_many(&radii);
+            for (e, &r) in many.iter().zip(&radii) {
+                prop_assert_eq!(e, &naive_morph(&m, r, true), "eroded_many r={}", r);
+            }
+        }
     }
 
     #[test]
