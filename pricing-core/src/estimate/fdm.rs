@@ -106,6 +106,7 @@ fn spacing(w: f64, h: f64) -> f64 {
     (w - h * (1.0 - PI / 4.0)).max(0.05)
 }
 
+#[derive(Debug, Clone, Copy, Default)]
 struct LayerFigures {
     ext_px: f64,
     per_px: f64,
@@ -300,10 +301,21 @@ pub fn estimate_with(
     // Erosion by an integer disc of R pixels moves the edge by R pixels on average (pixel
     // centres sample the section); band areas at fractional radii interpolate between
     // the two nearest integer erosions.
-    let bands: Vec<(f64, f64, Bitmap)> = sections
+    //
+    // A run of bit-identical sections shares one band computation (`slice::equal_runs`).
+    let run_start = slice::equal_runs(&sections);
+    let mut band_of_layer: Vec<usize> = Vec::with_capacity(n);
+    let mut distinct: Vec<usize> = Vec::new();
+    for (k, &first) in run_start.iter().enumerate() {
+        if first == k {
+            distinct.push(k);
+        }
+        band_of_layer.push(distinct.len() - 1);
+    }
+    let distinct_bands: Vec<(f64, f64, Bitmap)> = distinct
         .par_iter()
-        .map(|s| {
-            let b = &s.bitmap;
+        .map(|&k| {
+            let b = &sections[k].bitmap;
             let total = b.count() as f64;
             if total == 0.0 {
                 return (0.0, 0.0, b.clone());
@@ -337,6 +349,7 @@ pub fn estimate_with(
             ((total - e1).max(0.0), (e1 - e2).max(0.0), inner)
         })
         .collect();
+    let band = |k: usize| &distinct_bands[band_of_layer[k]];
     // 3. Skins.
     let top_n = pr.top_layers() as usize;
     let bot_n = pr.bottom_layers() as usize;
@@ -344,9 +357,8 @@ pub fn estimate_with(
     let sec = |k: isize| -> Option<&Bitmap> {
         (k >= 0 && (k as usize) < n).then(|| &sections[k as usize].bitmap)
     };
-    let inner = |k: isize| -> Option<&Bitmap> {
-        (k >= 0 && (k as usize) < n).then(|| &bands[k as usize].2)
-    };
+    let inner =
+        |k: isize| -> Option<&Bitmap> { (k >= 0 && (k as usize) < n).then(|| &band(k as usize).2) };
     // Sparse region of layer k: its infill region covered by every neighbour's.
     let sparse_of = |k: isize| -> Bitmap {
         let Some(ik) = inner(k) else {
@@ -377,11 +389,23 @@ pub fn estimate_with(
         m
     };
     let ang = [std::f64::consts::FRAC_1_SQRT_2; 2];
-    let figures: Vec<LayerFigures> = (0..n)
+    // Layer k's figures read the sections and bands of layers k-1-bot .. k+max(top, 1):
+    // its neighbours for skins, and the layer below's sparse region for internal
+    // bridges. When that window and layer k-1's lie in one run of identical sections,
+    // and the rules that depend on the layer index (first layer, bottom layers) treat
+    // k and k-1 alike, layer k repeats layer k-1 exactly.
+    let reach_up = top_n.max(1);
+    let repeats_below = |k: usize| {
+        k >= bot_n + 2 && k + reach_up < n && run_start[k + reach_up] == run_start[k - 2 - bot_n]
+    };
+    let computed: Vec<Option<LayerFigures>> = (0..n)
         .into_par_iter()
         .map(|k| {
+            if repeats_below(k) {
+                return None;
+            }
             let ki = k as isize;
-            let ik = &bands[k].2;
+            let ik = &band(k).2;
             let first = k == 0;
             let mut top = ik.clone();
             if let Some(up) = sec(ki + 1) {
@@ -481,9 +505,9 @@ pub fn estimate_with(
             } else {
                 1.0
             };
-            LayerFigures {
-                ext_px: bands[k].0,
-                per_px: bands[k].1,
+            Some(LayerFigures {
+                ext_px: band(k).0,
+                per_px: band(k).1,
                 sparse_px: sparse.count(),
                 sparse_edge_mm: edge_length(&sparse, pixel),
                 solid_px: solid.count(),
@@ -493,12 +517,22 @@ pub fn estimate_with(
                 solid_t: lines_t(&solid, &m_sol, pitch(w.solid_s)),
                 top_t: lines_t(&top, &m_top, pitch(w.top_s)),
                 bridge_t: lines_t(&bridge, &m_bri, if first { first_s } else { bridge_pitch }),
-            }
+            })
+        })
+        .collect();
+    // Layer 0 never repeats, so every `None` has a layer below to copy.
+    let mut below: Option<LayerFigures> = None;
+    let figures: Vec<LayerFigures> = computed
+        .into_iter()
+        .map(|f| {
+            let f = f.or(below).unwrap_or_default();
+            below = Some(f);
+            f
         })
         .collect();
     // The bands are a full raster set; release them before supports build theirs, so the
     // two never coexist (this keeps peak memory under 3× the file on large lattices).
-    drop(bands);
+    drop(distinct_bands);
     // 4. Supports.
     let section_refs: Vec<&Bitmap> = sections.iter().map(|s| &s.bitmap).collect();
     let sup_layers = if supports {

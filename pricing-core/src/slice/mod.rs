@@ -127,6 +127,29 @@ pub fn slice(
         .collect())
 }
 
+/// For each layer, the first layer of the run of consecutive layers whose rasters are
+/// bit-identical to it (`k` itself when the layer below differs).
+///
+/// Everything computed from one raster alone (perimeter bands, infill regions) is the
+/// same along such a run, and prismatic CAD parts are mostly runs: a 20 mm cube is one
+/// run of 100 layers. The compare costs one pass over the words, far less than the
+/// erosions it saves.
+pub fn equal_runs(sections: &[Section]) -> Vec<usize> {
+    let same_as_below: Vec<bool> = (0..sections.len())
+        .into_par_iter()
+        .map(|k| k > 0 && sections[k].bitmap == sections[k - 1].bitmap)
+        .collect();
+    let mut first = Vec::with_capacity(sections.len());
+    for (k, &same) in same_as_below.iter().enumerate() {
+        let start = match first.last() {
+            Some(&below) if same => below,
+            _ => k,
+        };
+        first.push(start);
+    }
+    first
+}
+
 struct Segment {
     p: [f64; 2],
     q: [f64; 2],
@@ -236,12 +259,13 @@ fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
     }
     keys.sort_unstable();
     let mut broken = vec![false; grid.height];
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < keys.len() {
         let row = (keys[i] >> 32) as usize;
         let mut wind = 0i32;
         let mut start = 0usize;
-        let mut spans: Vec<(usize, usize)> = Vec::new();
+        spans.clear();
         while i < keys.len() && (keys[i] >> 32) as usize == row {
             let col = ((keys[i] & 0xffff_ffff) >> 1) as usize;
             let before = wind;
@@ -256,32 +280,48 @@ fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
         if wind != 0 {
             broken[row] = true;
         } else {
-            for (a, b) in spans {
+            for &(a, b) in &spans {
                 bm.set_span(row, a, b);
             }
         }
     }
-    // Patch rows through contour gaps from the nearest good row below or above.
+    let patched = patch_broken_rows(&mut bm, &broken);
+    (bm, patched)
+}
+
+/// Copies into each broken row (its winding did not close: a gap in the contour) the
+/// nearest good row, the one below on a tie. Returns how many rows were broken.
+///
+/// Two linear scans find the nearest good row on each side, so a layer whose rows are
+/// all broken (a stray open surface across the part) costs O(rows), not O(rows²).
+fn patch_broken_rows(bm: &mut Bitmap, broken: &[bool]) -> usize {
+    let h = broken.len();
+    let mut good_below: Vec<Option<usize>> = Vec::with_capacity(h);
+    let mut last = None;
+    for (y, &b) in broken.iter().enumerate() {
+        if !b {
+            last = Some(y);
+        }
+        good_below.push(last);
+    }
+    let mut good_above: Option<usize> = None;
     let mut patched = 0;
-    for y in 0..grid.height {
+    let s = bm.stride;
+    for y in (0..h).rev() {
         if !broken[y] {
+            good_above = Some(y);
             continue;
         }
         patched += 1;
-        let src = (1..grid.height).find_map(|d| {
-            [y.checked_sub(d), Some(y + d).filter(|&v| v < grid.height)]
-                .into_iter()
-                .flatten()
-                .find(|&v| !broken[v])
-        });
+        let src = match (good_below[y], good_above) {
+            (Some(b), Some(a)) => Some(if y - b <= a - y { b } else { a }),
+            (b, a) => b.or(a),
+        };
         if let Some(src) = src {
-            let s = bm.stride;
-            let (from, to) = (src * s, y * s);
-            let row: Vec<u64> = bm.words[from..from + s].to_vec();
-            bm.words[to..to + s].copy_from_slice(&row);
+            bm.words.copy_within(src * s..(src + 1) * s, y * s);
         }
     }
-    (bm, patched)
+    patched
 }
 
 /// Small-perimeter threshold of PrusaSlicer 2.5: loops shorter than a 6.5 mm radius circle.
@@ -347,4 +387,64 @@ fn chain(segs: &[Segment], motion: &dyn Fn(f64) -> (Motion, Motion)) -> ContourS
         stats.time_inner += polyline_time(&inner, &lens, &dirs);
     }
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(spans: &[(usize, usize, usize)]) -> Section {
+        let mut bitmap = Bitmap::new(130, 4);
+        for &(y, a, b) in spans {
+            bitmap.set_span(y, a, b);
+        }
+        Section {
+            bitmap,
+            contours: ContourStats::default(),
+            patched_rows: 0,
+        }
+    }
+
+    /// Regression: patching searched outward from each broken row, O(rows²) per layer
+    /// when every row is broken.
+    #[test]
+    fn broken_rows_copy_the_nearest_good_row_below_on_a_tie() {
+        let mut bm = Bitmap::new(70, 9);
+        for (y, x) in [(0, 1), (4, 4), (8, 8)] {
+            bm.set_span(y, x, x + 1);
+        }
+        let broken = [false, true, true, true, false, true, true, true, false];
+        assert_eq!(patch_broken_rows(&mut bm, &broken), 6);
+        let first_pixel: Vec<usize> = (0..9)
+            .map(|y| (0..70).find(|&x| bm.get(x, y)).unwrap_or(99))
+            .collect();
+        // Rows 1 and 2 copy row 0 (2 is a tie, the row below wins), 3 copies 4, 5 and 6
+        // copy 4 (6 is a tie), 7 copies 8.
+        assert_eq!(first_pixel, vec![1, 1, 1, 4, 4, 4, 4, 8, 8]);
+
+        let mut none_good = Bitmap::new(5, 20_000);
+        assert_eq!(
+            patch_broken_rows(&mut none_good, &vec![true; 20_000]),
+            20_000
+        );
+        assert!(none_good.is_empty());
+    }
+
+    #[test]
+    fn equal_runs_start_where_the_raster_changes() {
+        let a = section(&[(1, 3, 90)]);
+        let b = section(&[(1, 3, 91)]); // one pixel more, past the first word
+        let layers = vec![
+            a.clone(),
+            a.clone(),
+            a.clone(),
+            b.clone(),
+            b,
+            a.clone(),
+            section(&[]),
+        ];
+        assert_eq!(equal_runs(&layers), vec![0, 0, 0, 3, 3, 5, 6]);
+        assert_eq!(equal_runs(&[]), Vec::<usize>::new());
+        assert_eq!(equal_runs(&[a]), vec![0]);
+    }
 }
