@@ -163,3 +163,66 @@ fn the_table_reads_like_a_report() {
     assert!(text.contains("NOT watertight"), "{text}");
     assert!(text.contains("warning [open_edges]"), "{text}");
 }
+
+#[test]
+fn a_directory_is_searched_for_meshes_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("orders/17");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::copy(fixture("cube-20mm.stl"), dir.path().join("b.STL")).unwrap();
+    std::fs::copy(fixture("corpus/capsule.obj"), nested.join("a.obj")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a mesh").unwrap();
+    // A link back up the tree must not be walked (it would never end).
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), nested.join("loop")).unwrap();
+    let out = pricing()
+        .args(["analyze", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let lines = json_lines(&out.stdout);
+    let files: Vec<&str> = lines.iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0].ends_with("b.STL"), "{files:?}");
+    assert!(files[1].ends_with("orders/17/a.obj"), "{files:?}");
+    assert_eq!(lines[0]["triangles"], 12);
+    assert_eq!(lines[1]["format"], "obj");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("analysed 2 of 2 files"));
+}
+
+#[test]
+fn a_directory_without_meshes_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("readme.txt"), "no meshes here").unwrap();
+    let out = pricing().arg("analyze").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no mesh files"));
+}
+
+#[test]
+fn the_table_says_what_was_repaired() {
+    let out = pricing()
+        .arg("analyze")
+        .arg(fixture("corpus/capsule.obj"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("repaired       200 degenerate triangles dropped"),
+        "{text}"
+    );
+}
+
+/// The README's first command prints this table; it changes only on purpose.
+#[test]
+fn cli_analyze_cube_table() {
+    let out = pricing()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["analyze", "fixtures/cube-20mm.stl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("cli_analyze_cube", String::from_utf8_lossy(&out.stdout));
+}

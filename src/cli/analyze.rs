@@ -1,17 +1,24 @@
 //! `pricing analyze`: measure mesh files.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::Args;
 use pricing_core::analysis::Analysis;
+use pricing_core::mesh::MeshError;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{EXIT_BAD_MESH, EXIT_OK, ScalingArgs, error_json, load_part};
+use super::{
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, expand_inputs, load_part,
+    progress_bar,
+};
 
 /// Arguments of `pricing analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Mesh files (binary or ASCII STL, OBJ; gzip-compressed too).
+    /// Mesh files (binary or ASCII STL, OBJ; gzip-compressed too) or directories to
+    /// search for them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
@@ -29,27 +36,51 @@ struct Line<'a> {
 }
 
 /// Runs the command; returns the exit code.
+///
+/// Directories are searched for meshes. Files are analysed in parallel and reported in
+/// the order given; a file that fails is reported and the others go on.
 pub fn run(args: &AnalyzeArgs) -> i32 {
-    let mut code = EXIT_OK;
-    for path in &args.files {
+    let files = match expand_inputs(&args.files) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let bar = progress_bar(files.len(), "analysing");
+    let started = Instant::now();
+    // Only the analysis is kept: the repaired mesh of each file is dropped at once, so a
+    // folder of large files does not pile up in memory.
+    let results: Vec<Result<Analysis, MeshError>> = files
+        .par_iter()
+        .map(|path| {
+            let r = load_part(path, args.scaling.scaling()).map(|part| part.analysis);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    let mut failed = 0;
+    for (path, result) in files.iter().zip(&results) {
         let file = path.display().to_string();
-        match load_part(path, args.scaling.scaling()) {
-            Ok(part) => {
+        match result {
+            Ok(analysis) => {
                 if args.json {
-                    let line = Line {
-                        file,
-                        analysis: &part.analysis,
-                    };
+                    let line = Line { file, analysis };
                     match serde_json::to_string(&line) {
                         Ok(s) => println!("{s}"),
                         Err(e) => eprintln!("{}: cannot write JSON: {e}", path.display()),
                     }
                 } else {
-                    print!("{}", table(&file, &part.analysis));
+                    if files.len() > 1 {
+                        println!();
+                    }
+                    print!("{}", table(&file, analysis));
                 }
             }
             Err(e) => {
-                code = EXIT_BAD_MESH;
+                failed += 1;
                 if args.json {
                     println!("{}", error_json(&file, e.code(), &e.to_string()));
                 }
@@ -57,7 +88,21 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
             }
         }
     }
-    code
+    if files.len() > 1 {
+        let summary = format!(
+            "analysed {} of {} files in {:.2} s, {failed} failed",
+            files.len() - failed,
+            files.len(),
+            started.elapsed().as_secs_f64()
+        );
+        // JSON output keeps stdout to one object per file.
+        if args.json {
+            eprintln!("{summary}");
+        } else {
+            println!("\n{summary}");
+        }
+    }
+    if failed == 0 { EXIT_OK } else { EXIT_BAD_MESH }
 }
 
 /// The readable report for one file.
@@ -105,6 +150,16 @@ pub fn table(file: &str, a: &Analysis) -> String {
             a.open_edges, a.non_manifold_edges, a.inconsistent_edges
         ),
     );
+    let r = &a.repairs;
+    if r.dropped_degenerate + r.reoriented_triangles + r.flipped_shells > 0 {
+        row(
+            "repaired",
+            format!(
+                "{} degenerate triangles dropped, {} triangles reoriented, {} shells turned outward",
+                r.dropped_degenerate, r.reoriented_triangles, r.flipped_shells
+            ),
+        );
+    }
     if a.warnings.is_empty() {
         row("warnings", "none".into());
     }

@@ -6,7 +6,8 @@ pub mod price_book;
 pub mod queue;
 pub mod quote;
 
-use std::path::Path;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use pricing_core::analysis::{self, Part, Scaling};
@@ -78,4 +79,67 @@ pub fn load_part(path: &Path, scaling: Scaling) -> Result<Part, MeshError> {
 /// The JSON line written for a file that failed.
 pub fn error_json(file: &str, code: &str, message: &str) -> String {
     serde_json::json!({"file": file, "error": {"code": code, "message": message}}).to_string()
+}
+
+/// File endings a directory is searched for (case-insensitive).
+pub const MESH_EXTENSIONS: [&str; 4] = [".stl", ".obj", ".stl.gz", ".obj.gz"];
+
+/// Files as given, directories replaced by the meshes in them (recursively, sorted).
+/// A directory without meshes is a usage error: the user named the wrong folder.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| format!("cannot list {}: {e}", p.display()))?;
+            if found.is_empty() {
+                return Err(format!(
+                    "{} holds no mesh files ({})",
+                    p.display(),
+                    MESH_EXTENSIONS.join(", ")
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        // `file_type` does not follow links, so a link to a directory is not walked and
+        // a link cycle cannot recurse without end. Linked files are read as usual.
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            if MESH_EXTENSIONS.iter().any(|e| name.ends_with(e)) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr for batches of two or more files, hidden when stderr is not
+/// a terminal (pipes and CI logs stay clean).
+pub fn progress_bar(n: usize, verb: &str) -> indicatif::ProgressBar {
+    if n < 2 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    let template =
+        format!("{{spinner}} {verb} [{{bar:30}}] {{pos}}/{{len}} files {{elapsed_precise}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }

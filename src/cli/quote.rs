@@ -6,7 +6,7 @@
 //! worker's result), `--csv` one row per file, `--compare` one file on every machine and
 //! material that fits.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,10 @@ use pricing_core::price::{
 };
 use rayon::prelude::*;
 
-use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, load_part};
+use super::{
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, expand_inputs, load_part,
+    progress_bar,
+};
 
 /// Arguments of `pricing quote`.
 #[derive(Debug, Args)]
@@ -99,7 +102,7 @@ pub fn run(args: &QuoteArgs) -> i32 {
         eprintln!("error: {e}");
         return EXIT_USAGE;
     }
-    let files = match expand(&args.files) {
+    let files = match expand_inputs(&args.files) {
         Ok(f) => f,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -138,49 +141,6 @@ fn check_names(quoter: &Quoter, request: &QuoteRequest) -> Result<(), QuoteError
     Ok(())
 }
 
-const MESH_EXTENSIONS: [&str; 4] = [".stl", ".obj", ".stl.gz", ".obj.gz"];
-
-/// Files as given, directories replaced by the meshes in them (recursively, sorted).
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot list {}: {e}", p.display()))?;
-            if found.is_empty() {
-                return Err(format!(
-                    "{} holds no mesh files ({})",
-                    p.display(),
-                    MESH_EXTENSIONS.join(", ")
-                ));
-            }
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            if MESH_EXTENSIONS.iter().any(|e| name.ends_with(e)) {
-                out.push(path);
-            }
-        }
-    }
-    Ok(())
-}
-
 fn load(path: &Path, args: &QuoteArgs) -> Result<Part, QuoteError> {
     Ok(load_part(path, args.scaling.scaling())?)
 }
@@ -203,7 +163,7 @@ fn quote_file(
 
 fn batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[PathBuf]) -> i32 {
     let started = Instant::now();
-    let bar = progress_bar(files.len());
+    let bar = progress_bar(files.len(), "quoting");
     let results: Vec<(Result<QuoteDocument, QuoteError>, Duration)> = files
         .par_iter()
         .map(|f| {
@@ -259,19 +219,6 @@ fn batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[Pat
         }
     }
     if failed == 0 { EXIT_OK } else { EXIT_BAD_MESH }
-}
-
-fn progress_bar(n: usize) -> indicatif::ProgressBar {
-    if n < 2 || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(n as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} quoting [{bar:30}] {pos}/{len} files {elapsed_precise}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 type Row = (Result<QuoteDocument, QuoteError>, Duration);
