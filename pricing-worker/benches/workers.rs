@@ -63,7 +63,7 @@ fn wait_all(c: &mut Client, ids: &[String]) {
 }
 
 /// Enqueues `n` jobs up front, then measures from the first to the last result.
-fn throughput(processes: usize, n: usize, cache: bool) -> f64 {
+fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f64 {
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
@@ -88,7 +88,12 @@ fn throughput(processes: usize, n: usize, cache: bool) -> f64 {
             worker(
                 &url,
                 root.path(),
-                &["--concurrency", "2", "--cache-ttl-s", ttl],
+                &[
+                    "--concurrency",
+                    &concurrency.to_string(),
+                    "--cache-ttl-s",
+                    ttl,
+                ],
             )
         })
         .collect();
@@ -119,7 +124,12 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
     let _w = worker(
         &url,
         root.path(),
-        &["--concurrency", "2", "--cache-ttl-s", "0"],
+        &[
+            "--concurrency",
+            &pricing_worker::runner::default_concurrency().to_string(),
+            "--cache-ttl-s",
+            "0",
+        ],
     );
     let mut raw = redis::Client::open(url.as_str())
         .unwrap()
@@ -197,10 +207,22 @@ fn main() {
         return;
     }
     let n = 4000;
-    for (procs, cache) in [(1, false), (2, false), (1, true)] {
-        let rate = throughput(procs, n, cache);
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let default = pricing_worker::runner::default_concurrency();
+    for (procs, slots, cache) in [
+        (1, cores, false),
+        (1, default, false),
+        (2, default, false),
+        (1, default, true),
+    ] {
+        let rate = throughput(procs, slots, n, cache);
         println!(
-            "throughput: {procs} worker process(es) x concurrency 2, {n} cube jobs, cache {}: {rate:.0} jobs/s",
+            "throughput: {procs} worker process(es) x concurrency {slots}{}, {n} cube jobs, cache {}: {rate:.0} jobs/s",
+            if slots == default {
+                " (the default)"
+            } else {
+                " (one per core)"
+            },
             if cache { "on" } else { "off" }
         );
     }

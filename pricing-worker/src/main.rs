@@ -28,7 +28,8 @@ struct Args {
     /// Directory that file:// models must resolve into.
     #[arg(long, env = "PRICING_MODELS_ROOT")]
     models_root: PathBuf,
-    /// Jobs priced at once (default: the number of cores).
+    /// Jobs priced at once (default: the number of cores + 1, so that a job waiting on Redis
+    /// does not leave a core idle).
     #[arg(long, env = "PRICING_WORKER_CONCURRENCY")]
     concurrency: Option<usize>,
     /// Serve /metrics and /healthz on this address, e.g. 0.0.0.0:9187.

@@ -81,6 +81,17 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
 }
 
+/// Jobs priced at once by default: one per core, plus one.
+///
+/// Every job also waits on Redis (fetching the job and the model, storing the result),
+/// and a slot that waits leaves its core idle. One extra slot keeps the cores busy:
+/// 336-347 small jobs/s instead of 271-275 on two cores (`cargo bench -p pricing-worker --bench
+/// workers`, docs/benchmarks.md). More slots gain little (347 with four) and each one
+/// holds a model in memory.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) + 1
+}
+
 impl WorkerConfig {
     /// Defaults for everything but the Redis URL and the models root.
     pub fn new(redis_url: &str, models_root: &Path) -> WorkerConfig {
@@ -88,9 +99,7 @@ impl WorkerConfig {
             redis_url: redis_url.to_string(),
             tls_ca_pem: None,
             models_root: models_root.to_path_buf(),
-            concurrency: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            concurrency: default_concurrency(),
             prefix: crate::protocol::DEFAULT_PREFIX.to_string(),
             consumer: default_consumer(),
             result_ttl: Duration::from_secs(7 * 86_400),
