@@ -128,6 +128,27 @@ pub fn estimate_with(
     supports: bool,
     cal: &Calibration,
 ) -> Result<Estimate, EstimateError> {
+    estimate_layers(part, profile, supports, cal, LayerSharing::Runs)
+}
+
+/// Whether layers with bit-identical sections share their work. Sharing is exact; the
+/// switch exists so a test can show that it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LayerSharing {
+    /// Runs of identical sections share bands, and layers inside a run repeat figures.
+    Runs,
+    /// Every layer computed on its own.
+    #[cfg_attr(not(test), allow(dead_code))]
+    None,
+}
+
+fn estimate_layers(
+    part: &Part,
+    profile: &FdmProfile,
+    supports: bool,
+    cal: &Calibration,
+    sharing: LayerSharing,
+) -> Result<Estimate, EstimateError> {
     let a = &part.analysis;
     if !a.has_volume() {
         return Err(EstimateError::NoVolume {
@@ -303,7 +324,10 @@ pub fn estimate_with(
     // the two nearest integer erosions.
     //
     // A run of bit-identical sections shares one band computation (`slice::equal_runs`).
-    let run_start = slice::equal_runs(&sections);
+    let run_start = match sharing {
+        LayerSharing::Runs => slice::equal_runs(&sections),
+        LayerSharing::None => (0..n).collect(),
+    };
     let mut band_of_layer: Vec<usize> = Vec::with_capacity(n);
     let mut distinct: Vec<usize> = Vec::new();
     for (k, &first) in run_start.iter().enumerate() {
@@ -885,6 +909,51 @@ mod tests {
             .expect("cube estimates");
         assert_eq!(s.support_mm3, 0.0);
         assert!(e.print_time_s > 600.0 && e.print_time_s < 3000.0);
+    }
+
+    fn merged(meshes: &[Mesh]) -> Mesh {
+        let mut out = Mesh::default();
+        for m in meshes {
+            let base = out.positions.len() as u32;
+            out.positions.extend_from_slice(&m.positions);
+            out.triangles
+                .extend(m.triangles.iter().map(|t| t.map(|v| v + base)));
+        }
+        out
+    }
+
+    /// Sharing work along runs of identical sections must not change a single figure:
+    /// a stepped tower (long runs that change twice), a T (an overhang: supports,
+    /// bridges, internal bridges at the step) and a torus (no runs at all).
+    #[test]
+    fn sharing_identical_layers_changes_no_figure() {
+        use crate::mesh::generate::{cuboid, torus};
+        let tower = merged(&[
+            cuboid([0.0; 3], [30.0, 30.0, 6.0]),
+            cuboid([5.0, 5.0, 6.0], [25.0, 25.0, 14.0]),
+            cuboid([10.0, 10.0, 14.0], [20.0, 20.0, 19.0]),
+        ]);
+        let tee = merged(&[
+            cuboid([8.0, 8.0, 0.0], [12.0, 12.0, 10.0]),
+            cuboid([0.0, 0.0, 10.0], [20.0, 20.0, 13.0]),
+        ]);
+        let ring = torus([0.0, 0.0, 4.0], 12.0, 4.0, 48, 24);
+        let profile = FdmProfile::default();
+        let cal = Calibration::default();
+        for (name, mesh) in [("tower", tower), ("tee", tee), ("torus", ring)] {
+            let p = part(mesh);
+            for supports in [false, true] {
+                let shared = estimate_layers(&p, &profile, supports, &cal, LayerSharing::Runs);
+                let alone = estimate_layers(&p, &profile, supports, &cal, LayerSharing::None);
+                let shared = shared.expect("estimates");
+                assert_eq!(
+                    shared,
+                    alone.expect("estimates"),
+                    "{name}, supports {supports}"
+                );
+                assert!(shared.material_mm3 > 0.0, "{name}");
+            }
+        }
     }
 
     #[test]
