@@ -226,3 +226,36 @@ fn cli_analyze_cube_table() {
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!("cli_analyze_cube", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn size_limits_can_be_lowered_and_raised_from_the_command_line() {
+    let out = pricing()
+        .args(["analyze", "--json", "--max-triangles", "11"])
+        .arg(fixture("cube-20mm.stl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        json_lines(&out.stdout)[0]["error"]["code"],
+        "too_many_triangles"
+    );
+    let out = pricing()
+        .args([
+            "analyze",
+            "--json",
+            "--max-triangles",
+            "12",
+            "--max-file-mib",
+            "1",
+        ])
+        .arg(fixture("cube-20mm.stl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = pricing()
+        .args(["analyze", "--max-file-mib", "0"])
+        .arg(fixture("cube-20mm.stl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

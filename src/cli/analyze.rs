@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
-    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, expand_inputs, load_part,
-    progress_bar,
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, expand_inputs,
+    load_part, progress_bar,
 };
 
 /// Arguments of `pricing analyze`.
@@ -23,6 +23,8 @@ pub struct AnalyzeArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub scaling: ScalingArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// One JSON object per file, one per line.
     #[arg(long)]
     pub json: bool,
@@ -54,7 +56,7 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
     let results: Vec<Result<Analysis, MeshError>> = files
         .par_iter()
         .map(|path| {
-            let r = load_part(path, args.scaling.scaling()).map(|part| part.analysis);
+            let r = load_part(path, args.scaling.scaling(), &args.limits).map(|part| part.analysis);
             bar.inc(1);
             r
         })

@@ -7,7 +7,7 @@ use clap::Args;
 use pricing_core::estimate::{Estimate, fdm};
 use pricing_core::profile::fdm::FdmProfile;
 
-use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, load_part};
+use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, load_part};
 
 /// Arguments of `pricing estimate`.
 #[derive(Debug, Args)]
@@ -17,6 +17,8 @@ pub struct EstimateArgs {
     /// How file units become millimetres.
     #[command(flatten)]
     pub scaling: ScalingArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Printer profile: a PrusaSlicer `.ini` or the project's `.toml` (default: the
     /// reference profile).
     #[arg(long)]
@@ -57,7 +59,7 @@ pub fn run(args: &EstimateArgs) -> i32 {
         },
         None => FdmProfile::default(),
     };
-    let part = match load_part(&args.file, args.scaling.scaling()) {
+    let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
         Ok(p) => p,
         Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
     };

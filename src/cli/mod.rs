@@ -70,9 +70,33 @@ fn parse_scale(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Size limits for reading meshes: the defaults protect against hostile or broken
+/// uploads, and an engineer who knowingly opens a huge scan can raise them.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest file to read, in MiB (after gzip decompression).
+    #[arg(long, value_name = "MIB", default_value_t = ReadLimits::default().max_bytes >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    pub max_file_mib: u64,
+    /// Most triangles a mesh may have.
+    #[arg(long, value_name = "N", default_value_t = ReadLimits::default().max_triangles,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_triangles: u64,
+}
+
+impl LimitArgs {
+    /// The limits these options ask for.
+    pub fn read_limits(&self) -> ReadLimits {
+        ReadLimits {
+            max_bytes: self.max_file_mib << 20,
+            max_triangles: self.max_triangles,
+        }
+    }
+}
+
 /// Reads and analyses one file.
-pub fn load_part(path: &Path, scaling: Scaling) -> Result<Part, MeshError> {
-    let loaded = mesh::read_path(path, &ReadLimits::default())?;
+pub fn load_part(path: &Path, scaling: Scaling, limits: &LimitArgs) -> Result<Part, MeshError> {
+    let loaded = mesh::read_path(path, &limits.read_limits())?;
     Ok(analysis::analyze(loaded.mesh, loaded.format, scaling))
 }
 

@@ -19,8 +19,8 @@ use pricing_core::price::{
 use rayon::prelude::*;
 
 use super::{
-    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ScalingArgs, error_json, expand_inputs, load_part,
-    progress_bar,
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, expand_inputs,
+    load_part, progress_bar,
 };
 
 /// Arguments of `pricing quote`.
@@ -47,6 +47,8 @@ pub struct QuoteArgs {
     /// File units and scale.
     #[command(flatten)]
     pub scaling: ScalingArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Price book (TOML) replacing the embedded one; see `pricing price-book show`.
     #[arg(long)]
     pub price_book: Option<PathBuf>,
@@ -142,7 +144,7 @@ fn check_names(quoter: &Quoter, request: &QuoteRequest) -> Result<(), QuoteError
 }
 
 fn load(path: &Path, args: &QuoteArgs) -> Result<Part, QuoteError> {
-    Ok(load_part(path, args.scaling.scaling())?)
+    Ok(load_part(path, args.scaling.scaling(), &args.limits)?)
 }
 
 fn quote_file(
