@@ -112,12 +112,7 @@ impl Bitmap {
         if radius < 1.0 || self.is_empty() && !erode {
             return self.clone();
         }
-        let r = radius.min(4096.0);
-        let ri = r.floor() as usize;
-        // Half-widths of the disc per row offset.
-        let half: Vec<usize> = (0..=ri)
-            .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
-            .collect();
+        let half = disc_half_widths(radius);
         let passes = self.horizontal_all(half[0], erode);
         self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], erode)
     }
@@ -159,11 +154,7 @@ impl Bitmap {
                 if r < 1.0 {
                     return self.clone();
                 }
-                let r = r.min(4096.0);
-                let ri = r.floor() as usize;
-                let half: Vec<usize> = (0..=ri)
-                    .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
-                    .collect();
+                let half = disc_half_widths(r);
                 self.combine_rows(&half, |k| &passes[k.min(passes.len() - 1)], true)
             })
             .collect()
@@ -186,15 +177,8 @@ impl Bitmap {
         if erode {
             out.words.fill(!0);
         }
-        for (dy, &k) in half.iter().enumerate() {
-            if dy >= h {
-                // Every row's neighbour at this offset (and beyond) lies outside the
-                // raster: unset, so an erosion is empty and a dilation gains nothing.
-                if erode {
-                    out.words.fill(0);
-                }
-                break;
-            }
+        // Offsets at or past the height reach only outside the raster.
+        for (dy, &k) in half.iter().enumerate().take(h) {
             let src = &pass_of(k).words;
             let (shift, n) = (dy * s, (h - dy) * s);
             // Rows 0..h-dy take the row dy below them.
@@ -202,12 +186,14 @@ impl Bitmap {
             if dy > 0 {
                 // Rows dy..h take the row dy above them.
                 combine(&mut out.words[shift..], &src[..n], erode);
-                if erode {
-                    // Rows whose neighbour at ±dy is outside the raster.
-                    out.words[n..].fill(0);
-                    out.words[..shift].fill(0);
-                }
             }
+        }
+        if erode {
+            // Outside the raster counts as unset: rows within the disc's reach of the top
+            // or bottom edge erode away (all of them when the disc is taller than it).
+            let reach = half.len().saturating_sub(1).min(h);
+            out.words[..reach * s].fill(0);
+            out.words[(h - reach) * s..].fill(0);
         }
         out.clear_tail();
         out
@@ -304,6 +290,15 @@ impl Bitmap {
             f(s, self.width.max(s));
         }
     }
+}
+
+/// Half-widths of a disc of `radius` pixels (capped at 4096) for row offsets
+/// `0..=floor(radius)`: offset `dy` reaches `floor(sqrt(r² - dy²))` pixels each side.
+fn disc_half_widths(radius: f64) -> Vec<usize> {
+    let r = radius.min(4096.0);
+    (0..=r.floor() as usize)
+        .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as usize)
+        .collect()
 }
 
 fn combine(acc: &mut [u64], other: &[u64], and: bool) {
