@@ -328,14 +328,12 @@ fn estimate_layers(
         LayerSharing::Runs => slice::equal_runs(&sections),
         LayerSharing::None => (0..n).collect(),
     };
-    let mut band_of_layer: Vec<usize> = Vec::with_capacity(n);
-    let mut distinct: Vec<usize> = Vec::new();
-    for (k, &first) in run_start.iter().enumerate() {
-        if first == k {
-            distinct.push(k);
-        }
-        band_of_layer.push(distinct.len() - 1);
-    }
+    // The first layer of each run, and for every layer the number of its run.
+    let distinct: Vec<usize> = (0..n).filter(|&k| run_start[k] == k).collect();
+    let band_of_layer: Vec<usize> = run_start
+        .iter()
+        .map(|first| distinct.partition_point(|&d| d < *first))
+        .collect();
     let distinct_bands: Vec<(f64, f64, Bitmap)> = distinct
         .par_iter()
         .map(|&k| {
