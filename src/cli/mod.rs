@@ -106,7 +106,7 @@ pub fn error_json(file: &str, code: &str, message: &str) -> String {
 }
 
 /// File endings a directory is searched for (case-insensitive).
-pub const MESH_EXTENSIONS: [&str; 4] = [".stl", ".obj", ".stl.gz", ".obj.gz"];
+const MESH_EXTENSIONS: [&str; 4] = [".stl", ".obj", ".stl.gz", ".obj.gz"];
 
 /// Files as given, directories replaced by the meshes in them (recursively, sorted).
 /// A directory without meshes is a usage error: the user named the wrong folder.
