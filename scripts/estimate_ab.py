@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Same-session A/B of `pricing estimate` between two builds, runs alternating.
 
-Machine speed on the shared VM drifts by 30-40% between sessions, so a speed-up is only
-shown by timing both builds in one session. Build the older commit in a worktree, e.g.
+Machine speed on the shared VM drifts between sessions (unchanged code measured 24-69%
+slower from one to the next, docs/benchmarks.md), so a speed-up is only shown by timing
+both builds in one session. Build the older commit in a worktree, e.g.
   git worktree add /tmp/base 5c4857c
   (cd /tmp/base && CARGO_TARGET_DIR=/tmp/base-target cargo build --release -p pricing)
   cargo build --release
