@@ -68,13 +68,13 @@ fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f6
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
-    c.put_model("m", &cube(), Duration::from_secs(3600))
+    c.put_model("uploads:m", &cube(), Duration::from_secs(3600))
         .unwrap();
     let ids: Vec<String> = (0..n).map(|i| format!("t-{i}")).collect();
     for id in &ids {
         c.enqueue(&NewJob {
             id: id.clone(),
-            model: "redis:m".into(),
+            model: "redis:uploads:m".into(),
             params: None,
             priority: Priority::Normal,
             name: None,
@@ -107,14 +107,14 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
-    c.put_model("bulk", bulk_model, Duration::from_secs(3600))
+    c.put_model("uploads:bulk", bulk_model, Duration::from_secs(3600))
         .unwrap();
-    c.put_model("m", &cube(), Duration::from_secs(3600))
+    c.put_model("uploads:m", &cube(), Duration::from_secs(3600))
         .unwrap();
     for i in 0..backlog {
         c.enqueue(&NewJob {
             id: format!("b-{i}"),
-            model: "redis:bulk".into(),
+            model: "redis:uploads:bulk".into(),
             params: None,
             priority: Priority::Bulk,
             name: None,
@@ -126,7 +126,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
         root.path(),
         &[
             "--concurrency",
-            &pricing_worker::runner::default_concurrency().to_string(),
+            &pricing_worker::config::default_concurrency().to_string(),
             "--cache-ttl-s",
             "0",
         ],
@@ -149,7 +149,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
         let entry = c
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
@@ -208,7 +208,7 @@ fn main() {
     }
     let n = 4000;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let default = pricing_worker::runner::default_concurrency();
+    let default = pricing_worker::config::default_concurrency();
     for (procs, slots, cache) in [
         (1, cores, false),
         (1, default, false),

@@ -19,7 +19,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
     let mut conn = redis.conn();
     let mut client = redis.client();
     redis::cmd("SET")
-        .arg("m")
+        .arg("uploads:m")
         .arg(cube())
         .query::<()>(&mut conn)
         .unwrap();
@@ -40,7 +40,7 @@ fn chaos_three_workers_killed_and_restarted_lose_nothing() {
                     let params = format!(r#"{{"quantity":{}}}"#, i % 7 + 1);
                     c.enqueue(&NewJob {
                         id: id.clone(),
-                        model: "redis:m".into(),
+                        model: "redis:uploads:m".into(),
                         params: Some(params),
                         priority,
                         name: None,
@@ -122,7 +122,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
     {
         let mut conn = redis.conn();
         redis::cmd("SET")
-            .arg("m")
+            .arg("uploads:m")
             .arg(cube())
             .query::<()>(&mut conn)
             .unwrap();
@@ -132,7 +132,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
         client
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Normal,
                 name: None,
@@ -168,7 +168,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
         client
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Normal,
                 name: None,
@@ -191,7 +191,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
         client
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Normal,
                 name: None,
@@ -241,7 +241,7 @@ fn dropped_connections_mid_run_lose_nothing() {
     let mut client = redis.client();
     let mut conn = redis.conn();
     redis::cmd("SET")
-        .arg("m")
+        .arg("uploads:m")
         .arg(cube())
         .query::<()>(&mut conn)
         .unwrap();
@@ -250,7 +250,7 @@ fn dropped_connections_mid_run_lose_nothing() {
         client
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Bulk,
                 name: None,

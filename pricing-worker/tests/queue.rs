@@ -17,12 +17,10 @@ use pricing_worker::protocol::{Priority, Status};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// What `pricing quote --json` prints for these bytes.
-///
-/// MERGE: when `price::quote_bytes` lands, the engine adapter becomes the quote and this
-/// stays the in-process reference; the CLI comparison is in the root `tests/queue_cli.rs`.
+/// What `pricing quote --json` prints for these bytes (the engine in-process; the CLI
+/// comparison is in the root `tests/queue_cli.rs`).
 fn reference(file: &str, bytes: &[u8], params: Option<&str>) -> serde_json::Value {
-    Engine::new(1 << 30).price(file, bytes, params).unwrap()
+    serde_json::to_value(Engine::new(1 << 30).price(file, bytes, params).unwrap()).unwrap()
 }
 
 fn xadd(conn: &mut redis::Connection, p: &str, fields: &[(&str, &[u8])]) -> String {
@@ -629,7 +627,7 @@ fn the_same_id_twice_is_priced_once() {
     let mut conn = redis.conn();
     let mut client = redis.client();
     redis::cmd("SET")
-        .arg("m")
+        .arg("uploads:m")
         .arg(cube())
         .query::<()>(&mut conn)
         .unwrap();
@@ -639,7 +637,7 @@ fn the_same_id_twice_is_priced_once() {
             xadd(
                 &mut conn,
                 "normal",
-                &[("id", id.as_bytes()), ("model", b"redis:m")],
+                &[("id", id.as_bytes()), ("model", b"redis:uploads:m")],
             );
         }
     }
@@ -649,7 +647,7 @@ fn the_same_id_twice_is_priced_once() {
         xadd(
             &mut conn,
             "urgent",
-            &[("id", id.as_bytes()), ("model", b"redis:m")],
+            &[("id", id.as_bytes()), ("model", b"redis:uploads:m")],
         );
     }
     eventually(WAIT, "every entry acknowledged", || {
@@ -688,21 +686,29 @@ fn a_repeat_model_is_answered_from_the_cache() {
     let mut client = redis.client();
     let cube = cube();
     redis::cmd("SET")
-        .arg("a")
+        .arg("uploads:a")
         .arg(&cube)
         .query::<()>(&mut conn)
         .unwrap();
     redis::cmd("SET")
-        .arg("b")
+        .arg("uploads:b")
         .arg(&cube)
         .query::<()>(&mut conn)
         .unwrap();
-    xadd(&mut conn, "normal", &[("id", b"c1"), ("model", b"redis:a")]);
+    xadd(
+        &mut conn,
+        "normal",
+        &[("id", b"c1"), ("model", b"redis:uploads:a")],
+    );
     let r1 = client.wait("c1", WAIT).unwrap();
-    xadd(&mut conn, "normal", &[("id", b"c2"), ("model", b"redis:b")]);
+    xadd(
+        &mut conn,
+        "normal",
+        &[("id", b"c2"), ("model", b"redis:uploads:b")],
+    );
     let r2 = client.wait("c2", WAIT).unwrap();
     // Same content, different name: the cached quote carries this job's file name.
-    assert_eq!(r2.quote, Some(reference("b", &cube, None)));
+    assert_eq!(r2.quote, Some(reference("uploads:b", &cube, None)));
     assert_ne!(r1.quote, r2.quote);
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("{pricing}:cache:*")
@@ -719,7 +725,7 @@ mod faults {
 
     fn put(conn: &mut redis::Connection, key: &str, bytes: &[u8]) {
         redis::cmd("SET")
-            .arg(key)
+            .arg(format!("uploads:{key}"))
             .arg(bytes)
             .query::<()>(conn)
             .unwrap();
@@ -742,7 +748,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Bulk,
                     name: None,
@@ -805,7 +811,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -815,7 +821,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "bulk".into(),
-                model: "redis:normal-0".into(),
+                model: "redis:uploads:normal-0".into(),
                 params: None,
                 priority: Priority::Bulk,
                 name: None,
@@ -851,7 +857,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -904,7 +910,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "long".into(),
-                model: "redis:long".into(),
+                model: "redis:uploads:long".into(),
                 params: None,
                 priority: Priority::Normal,
                 name: None,
@@ -937,7 +943,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -985,7 +991,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.into(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -1006,7 +1012,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "abort".into(),
-                model: "redis:abort".into(),
+                model: "redis:uploads:abort".into(),
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
