@@ -26,7 +26,8 @@ const EXIT_GRACE_EXPIRED: i32 = 75;
 
 /// Price 3D-printing jobs from the Redis queue (see docs/protocol.md).
 #[derive(Debug, Parser)]
-#[command(name = "pricing-worker", version, about)]
+// A flag given twice takes the last value (a wrapper script can override a default).
+#[command(name = "pricing-worker", version, about, args_override_self = true)]
 struct Args {
     /// Redis URL: redis://[user:password@]host:port[/db] or rediss:// for TLS.
     #[arg(long = "redis", env = "PRICING_REDIS_URL", hide_env_values = true, default_value_t = D.redis_url.clone())]

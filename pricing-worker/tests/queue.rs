@@ -507,6 +507,11 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
         .arg("b")
         .query::<()>(&mut conn)
         .unwrap();
+    redis::cmd("SET")
+        .arg("session:secret")
+        .arg("SESSION-TOKEN-abcdef")
+        .query::<()>(&mut conn)
+        .unwrap();
     let r = root.path().display().to_string();
     let o = outside.path().display().to_string();
     let cases: Vec<(&str, String, Option<&str>, &str)> = vec![
@@ -569,6 +574,32 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             "bad_model_key",
         ),
         ("bad-scheme", "ftp://x/y.stl".into(), None, "bad_model_uri"),
+        // Paths that cannot name a file fail at once, not after 5 transient retries.
+        (
+            "enotdir",
+            format!("file://{r}/cube.stl/x.stl"),
+            None,
+            "bad_model_path",
+        ),
+        (
+            "nul-in-path",
+            format!("file://{r}/cu\0be.stl"),
+            None,
+            "bad_model_path",
+        ),
+        (
+            "name-too-long",
+            format!("file://{r}/{}.stl", "n".repeat(300)),
+            None,
+            "bad_model_path",
+        ),
+        // Only keys under an allowed blob prefix are read.
+        (
+            "key-not-allowed",
+            "redis:session:secret".into(),
+            None,
+            "model_key_not_allowed",
+        ),
     ];
     for (id, model, params, _) in &cases {
         let mut f: Vec<(&str, &[u8])> = vec![("id", id.as_bytes()), ("model", model.as_bytes())];
@@ -591,6 +622,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             "{id}: the message must say what is wrong: {e:?}"
         );
         assert_eq!(r.attempts, 1, "{id}: permanent failures are not retried");
+        assert!(!e.message.contains("SESSION-TOKEN"), "{id}: {e:?}");
     }
     // Still serving.
     client
@@ -1062,7 +1094,7 @@ mod faults {
             .find(|e| redis::from_redis_value_ref::<String>(&e.map["id"]).unwrap() == "abort")
             .map(|e| redis::from_redis_value_ref(&e.map["reason"]).unwrap())
             .unwrap();
-        assert!(reason.contains("delivered"), "{reason}");
+        assert!(reason.contains("alone"), "{reason}");
         // And the worker still serves.
         client
             .enqueue(&NewJob {
