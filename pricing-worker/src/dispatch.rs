@@ -41,6 +41,9 @@ pub fn fetch_order(n: u64, every: u64) -> [Priority; 3] {
     }
 }
 
+/// How often urgent streams are looked at while only the urgent slots are free.
+const URGENT_POLL: Duration = Duration::from_millis(20);
+
 /// What a finished job thread reports.
 struct Done {
     suspect: bool,
@@ -172,6 +175,15 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             continue;
         }
         let Some(entry) = next else {
+            if allowed.len() < Priority::ALL.len() {
+                // Only the urgent slots are free and no urgent job waits: a blocking read
+                // would not notice a general slot coming free (that cost 80% of the
+                // throughput), so wait for a job to finish and look at urgent again.
+                if let Ok(d) = done_rx.recv_timeout(URGENT_POLL) {
+                    slots.finished(&d);
+                }
+                continue;
+            }
             // Nothing anywhere: block on the allowed streams. What arrives goes through
             // the priority order above on the next turn.
             match streams::read_new(conn, keys, &cfg.consumer, allowed, Some(cfg.block)) {
