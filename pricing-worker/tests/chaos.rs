@@ -152,12 +152,25 @@ fn chaos_kills_throughout_and_a_redis_restart_lose_nothing() {
         started.elapsed().as_secs_f64(),
         at.as_secs_f64()
     );
-    let not_done: Vec<_> = results
-        .values()
-        .filter(|r| r.status != Status::Done)
+    // soup.stl (every fifth job) is open surfaces: it fails permanently, once, as
+    // `pricing quote` says; every other job is priced.
+    let wrong: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, id)| {
+            let r = &results[*id];
+            if i % MODELS.len() == 1 {
+                !(r.status == Status::Failed
+                    && r.error.as_ref().is_some_and(|e| e.code == "no_volume"))
+            } else {
+                r.status != Status::Done
+            }
+        })
+        .map(|(_, id)| &results[id])
         .take(3)
         .collect();
-    assert_eq!(done, JOBS, "every job must be priced: {not_done:?}");
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert_eq!(done, JOBS - JOBS / MODELS.len());
     assert_eq!(lost, 0);
     assert_eq!(duplicate_finals, 0, "a job with two final events");
     assert!(kills >= 10);
