@@ -47,7 +47,7 @@ fn queue(c: &mut Criterion) {
     };
     let mut client = Client::connect(&url, "{pricing}").unwrap();
     client
-        .put_model("m", &cube, Duration::from_secs(3600))
+        .put_model("uploads:m", &cube, Duration::from_secs(3600))
         .unwrap();
     let n = AtomicU64::new(0);
     // One job at a time, end to end: the latency a single MES request sees.
@@ -57,7 +57,7 @@ fn queue(c: &mut Criterion) {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: "redis:m".into(),
+                    model: "redis:uploads:m".into(),
                     params: None,
                     priority: Priority::Urgent,
                     name: None,

@@ -68,13 +68,13 @@ fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f6
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
-    c.put_model("m", &cube(), Duration::from_secs(3600))
+    c.put_model("uploads:m", &cube(), Duration::from_secs(3600))
         .unwrap();
     let ids: Vec<String> = (0..n).map(|i| format!("t-{i}")).collect();
     for id in &ids {
         c.enqueue(&NewJob {
             id: id.clone(),
-            model: "redis:m".into(),
+            model: "redis:uploads:m".into(),
             params: None,
             priority: Priority::Normal,
             name: None,
@@ -107,14 +107,14 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
     let mut c = Client::connect(&url, "{pricing}").unwrap();
-    c.put_model("bulk", bulk_model, Duration::from_secs(3600))
+    c.put_model("uploads:bulk", bulk_model, Duration::from_secs(3600))
         .unwrap();
-    c.put_model("m", &cube(), Duration::from_secs(3600))
+    c.put_model("uploads:m", &cube(), Duration::from_secs(3600))
         .unwrap();
     for i in 0..backlog {
         c.enqueue(&NewJob {
             id: format!("b-{i}"),
-            model: "redis:bulk".into(),
+            model: "redis:uploads:bulk".into(),
             params: None,
             priority: Priority::Bulk,
             name: None,
@@ -126,7 +126,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
         root.path(),
         &[
             "--concurrency",
-            &pricing_worker::runner::default_concurrency().to_string(),
+            &default_concurrency().to_string(),
             "--cache-ttl-s",
             "0",
         ],
@@ -149,7 +149,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
         let entry = c
             .enqueue(&NewJob {
                 id: id.clone(),
-                model: "redis:m".into(),
+                model: "redis:uploads:m".into(),
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
@@ -188,10 +188,94 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
     out
 }
 
-fn pricing_ms(bytes: &[u8]) -> f64 {
+/// Cores + 1, the worker's default (computed here so this file also runs against older
+/// worker versions for a same-session comparison).
+fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |c| c.get()) + 1
+}
+
+/// An urgent cube's wall time from enqueue to its result while two heavy bulk jobs (the
+/// 1M-triangle lattice, cache off) are being priced: the shared-pool starvation case.
+fn urgent_beside_heavy(rounds: usize) -> (Vec<u64>, f64) {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let root = tempfile::tempdir().unwrap();
+    let mut c = Client::connect(&url, "{pricing}").unwrap();
+    let lattice = pricing_core::mesh::generate::torus_lattice(4, 128, 64);
+    let heavy = pricing_core::mesh::stl_binary::write(&lattice);
+    let heavy_ms = pricing_ms(&heavy, 1);
+    c.put_model("uploads:heavy", &heavy, Duration::from_secs(3600))
+        .unwrap();
+    c.put_model("uploads:m", &cube(), Duration::from_secs(3600))
+        .unwrap();
+    let _w = worker(
+        &url,
+        root.path(),
+        &[
+            "--concurrency",
+            &default_concurrency().to_string(),
+            "--cache-ttl-s",
+            "0",
+        ],
+    );
+    let mut out = Vec::new();
+    let mut n = 0;
+    while out.len() < rounds {
+        // Keep two heavy jobs in flight.
+        let heavy_ids: Vec<String> = (0..2).map(|i| format!("h-{n}-{i}")).collect();
+        for id in &heavy_ids {
+            c.enqueue(&NewJob {
+                id: id.clone(),
+                model: "redis:uploads:heavy".into(),
+                params: None,
+                priority: Priority::Bulk,
+                name: None,
+            })
+            .unwrap();
+        }
+        let both_running = Instant::now();
+        while !heavy_ids.iter().all(|id| {
+            c.result(id)
+                .unwrap()
+                .is_some_and(|r| r.status == Status::Running)
+        }) {
+            assert!(both_running.elapsed() < Duration::from_secs(120));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let id = format!("u-{n}");
+        let t = Instant::now();
+        c.enqueue(&NewJob {
+            id: id.clone(),
+            model: "redis:uploads:m".into(),
+            params: None,
+            priority: Priority::Urgent,
+            name: None,
+        })
+        .unwrap();
+        let r = c.wait(&id, Duration::from_secs(120)).unwrap();
+        assert_eq!(r.status, Status::Done);
+        let still = heavy_ids
+            .iter()
+            .filter(|h| {
+                c.result(h)
+                    .unwrap()
+                    .is_some_and(|r| r.status == Status::Running)
+            })
+            .count();
+        if still == 2 {
+            out.push(t.elapsed().as_millis() as u64);
+        }
+        wait_all(&mut c, &heavy_ids);
+        n += 1;
+        assert!(n < rounds * 4, "the heavy jobs never stayed in flight");
+    }
+    (out, heavy_ms)
+}
+
+fn pricing_ms(bytes: &[u8], n: usize) -> f64 {
     let e = pricing_worker::engine::Engine::new(1 << 30);
     let t = Instant::now();
-    let n = 20;
     for _ in 0..n {
         e.price("x", bytes, None).unwrap();
     }
@@ -208,7 +292,7 @@ fn main() {
     }
     let n = 4000;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let default = pricing_worker::runner::default_concurrency();
+    let default = default_concurrency();
     for (procs, slots, cache) in [
         (1, cores, false),
         (1, default, false),
@@ -226,13 +310,16 @@ fn main() {
             if cache { "on" } else { "off" }
         );
     }
+    if std::env::args().any(|a| a == "--heavy-only") {
+        return heavy_figure();
+    }
     let cube = cube();
     let big = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus/ADIS16480.STL"),
     )
     .unwrap();
     for (name, model) in [("cube (small)", &cube), ("ADIS16480.STL (2 MB)", &big)] {
-        let job_ms = pricing_ms(model);
+        let job_ms = pricing_ms(model, 20);
         let waits = urgent_wait(5000, model, 20);
         let mut w = waits;
         w.sort_unstable();
@@ -243,4 +330,16 @@ fn main() {
             w.len()
         );
     }
+    heavy_figure();
+}
+
+fn heavy_figure() {
+    let (mut w, heavy_ms) = urgent_beside_heavy(5);
+    w.sort_unstable();
+    println!(
+        "urgent cube, enqueue to result, while two bulk jobs price the 1M-triangle lattice ({heavy_ms:.0} ms each in-process): median {} ms, max {} ms over {} rounds",
+        w[w.len() / 2],
+        w[w.len() - 1],
+        w.len()
+    );
 }

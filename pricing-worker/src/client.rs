@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use redis::RedisResult;
 
 use crate::protocol::{JobResult, Keys, Priority, now_ms, rfc3339_ms};
-use crate::queue::{self, QueueError, RedisConn};
+use crate::queue::{QueueError, RedisConn, stats};
 
 /// How long the `queued` record lives if no worker ever picks the job up.
 pub const DEFAULT_RESULT_TTL: Duration = Duration::from_secs(7 * 86_400);
@@ -70,7 +70,9 @@ pub struct NewJob {
 pub struct QueueStats {
     /// Per priority (urgent, normal, bulk): entries in the stream.
     pub length: [i64; 3],
-    /// Per priority: entries not yet delivered to the group.
+    /// Per priority: entries not yet delivered to the group (the backlog; counted when
+    /// Redis reports none, e.g. after a restart; the same figure as the workers'
+    /// `pricing_worker_queue_lag`).
     pub lag: [i64; 3],
     /// Per priority: entries delivered and not acknowledged (being priced, or held by a
     /// dead worker until claimed back).
@@ -106,11 +108,6 @@ impl Client {
             conn: RedisConn::open_tls(url, ca_pem, Duration::from_secs(10))?,
             keys: Keys::new(prefix),
         })
-    }
-
-    /// The key names of this queue.
-    pub fn keys(&self) -> &Keys {
-        &self.keys
     }
 
     /// Stores model bytes at `key` (for a `redis:KEY` model) for `ttl`.
@@ -269,13 +266,10 @@ impl Client {
     pub fn stats(&mut self) -> Result<QueueStats, ClientError> {
         let mut s = QueueStats::default();
         for p in Priority::ALL {
-            let key = self.keys.stream(p);
-            s.length[p.index()] = self.conn.run(|c| redis::cmd("XLEN").arg(&key).query(c))?;
-            // A stream without the group yet (no worker ever started) has no lag.
-            if let Ok((lag, pending)) = queue::group_info(&mut self.conn, &self.keys, p) {
-                s.lag[p.index()] = lag;
-                s.pending[p.index()] = pending;
-            }
+            let st = stats::stream_stats(&mut self.conn, &self.keys, p)?;
+            s.length[p.index()] = st.length;
+            s.lag[p.index()] = st.lag;
+            s.pending[p.index()] = st.pending;
         }
         let (delayed, dead, events) = (self.keys.delayed(), self.keys.dead(), self.keys.events());
         s.delayed = self

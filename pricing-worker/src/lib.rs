@@ -1,13 +1,21 @@
 //! pricing-worker: a reliable, prioritised Redis job queue between the MES and the
 //! pricing engine.
 //!
-//! - [`protocol`]: the Redis contract (key names, fields, [`protocol::JobResult`]);
-//! - [`queue`]: connections that reconnect, and the Lua scripts that make every status
-//!   change atomic with its acknowledgement;
-//! - [`runner`]: the worker loop ([`runner::run`] with a [`runner::WorkerConfig`]);
-//! - [`engine`]: the one adapter to the pricing engine;
-//! - [`client`]: enqueue and wait from Rust ([`client::Client`]);
-//! - [`metrics`]: Prometheus `/metrics` and `/healthz`.
+//! The Redis contract and the client (feature `client`, what the `pricing` CLI uses):
+//! - [`protocol`]: key names, fields, [`protocol::JobResult`];
+//! - [`queue`]: connections that reconnect, queue statistics, and (with `worker`) the
+//!   Lua scripts of `lua/`, one typed function each;
+//! - [`client`]: enqueue and wait from Rust ([`client::Client`]).
+//!
+//! The worker (feature `worker`, the default), one concept per module:
+//! - `runner`: [`runner::run`] wires the threads; `config` ([`config::WorkerConfig`],
+//!   the one source of defaults); `dispatch` (slots, fetch order, suspects, shutdown);
+//!   `maintenance` (retries due, claiming back); `heartbeat`; `job` (one job's
+//!   lifecycle); `retry` (failures, backoff, the attempts and poison rules); `model`
+//!   (loading, blob prefixes); `sandbox` (the models root); `cache`; `engine` (the one
+//!   adapter to the pricing engine) and `cancel`; `pools` (where pricing runs);
+//!   `budget` (memory); `sanitize` (bounded, escaped text); `metrics` and
+//!   `metrics_http`; `fault` (test-only fault injection).
 //!
 //! ```no_run
 //! use pricing_worker::client::{Client, NewJob};
@@ -27,12 +35,49 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
 pub mod client;
-pub mod engine;
-pub mod fault;
-pub mod metrics;
+#[cfg(feature = "client")]
 pub mod protocol;
+#[cfg(feature = "client")]
 pub mod queue;
+#[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod redis_server;
+
+#[cfg(feature = "worker")]
+pub mod budget;
+#[cfg(feature = "worker")]
+pub mod cache;
+#[cfg(feature = "worker")]
+pub mod cancel;
+#[cfg(feature = "worker")]
+pub mod config;
+#[cfg(feature = "worker")]
+pub mod dispatch;
+#[cfg(feature = "worker")]
+pub mod engine;
+#[cfg(feature = "worker")]
+pub mod fault;
+#[cfg(feature = "worker")]
+pub mod heartbeat;
+#[cfg(feature = "worker")]
+pub mod job;
+#[cfg(feature = "worker")]
+pub mod maintenance;
+#[cfg(feature = "worker")]
+pub mod metrics;
+#[cfg(feature = "worker")]
+pub mod metrics_http;
+#[cfg(feature = "worker")]
+pub mod model;
+#[cfg(feature = "worker")]
+pub mod pools;
+#[cfg(feature = "worker")]
+pub mod retry;
+#[cfg(feature = "worker")]
 pub mod runner;
+#[cfg(feature = "worker")]
+pub mod sandbox;
+#[cfg(feature = "worker")]
+pub mod sanitize;

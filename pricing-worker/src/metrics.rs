@@ -1,14 +1,10 @@
-//! Prometheus metrics and the `/metrics` + `/healthz` HTTP endpoint.
+//! Prometheus metrics of one worker process (served by `metrics_http`).
 //!
-//! Hand-rolled on atomics and a std `TcpListener`: a dozen series and two routes do not
-//! justify an HTTP framework and a metrics registry in a CPU-bound worker.
+//! Hand-rolled on atomics: a dozen series do not justify a metrics registry in a
+//! CPU-bound worker.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::Duration;
 
 use crate::protocol::{Priority, now_ms};
 
@@ -68,8 +64,12 @@ pub struct Metrics {
     pub cache_hits: AtomicU64,
     /// Redis commands that failed (each is retried after a reconnect).
     pub redis_errors: AtomicU64,
-    /// Pricing threads abandoned after the wall-time limit (still burning a core).
+    /// Pricing threads that did not stop after their cancel (still burning a core).
     pub stuck_threads: AtomicI64,
+    /// Bytes of the memory budget reserved by jobs now.
+    pub memory_reserved: AtomicI64,
+    /// Open connections of the metrics endpoint.
+    pub http_connections: AtomicI64,
     /// Per work stream: entries not yet delivered to the group.
     pub lag: [AtomicI64; 3],
     /// Per work stream: entries delivered and not acknowledged.
@@ -173,9 +173,16 @@ impl Metrics {
         gauge(
             &mut s,
             "pricing_worker_stuck_threads",
-            "Pricing threads abandoned after the wall-time limit.",
+            "Pricing threads that did not stop when cancelled at the wall-time limit.",
             "gauge",
             self.stuck_threads.load(r),
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_memory_reserved_bytes",
+            "Memory budget reserved by the jobs in flight (their estimates).",
+            "gauge",
+            self.memory_reserved.load(r),
         );
         for (name, help, arr) in [
             (
@@ -201,54 +208,4 @@ impl Metrics {
         }
         s
     }
-}
-
-/// Serves `/metrics` and `/healthz` on `listener` until the process exits. `/healthz` is
-/// 200 while Redis answered within `healthy_within`, else 503.
-pub fn serve(listener: TcpListener, metrics: Arc<Metrics>, healthy_within: Duration) {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let m = Arc::clone(&metrics);
-        // One short-lived thread per scrape: scrapes are rare and must not queue behind
-        // a slow client.
-        std::thread::spawn(move || handle(stream, &m, healthy_within));
-    }
-}
-
-fn handle(mut stream: TcpStream, m: &Metrics, healthy_within: Duration) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
-    // Read the whole request head: closing a socket with unread request bytes makes the
-    // kernel send a reset, which can destroy the response before the client reads it.
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let req = String::from_utf8_lossy(&buf);
-    let path = req.split_whitespace().nth(1).unwrap_or("/");
-    let (status, ctype, body) = match path {
-        "/metrics" => ("200 OK", "text/plain; version=0.0.4", m.render()),
-        "/healthz" => {
-            let age = now_ms().saturating_sub(m.redis_ok_ms.load(Ordering::Relaxed));
-            if age <= healthy_within.as_millis() as u64 {
-                ("200 OK", "text/plain", "ok\n".to_string())
-            } else {
-                (
-                    "503 Service Unavailable",
-                    "text/plain",
-                    format!("redis unreachable for {age} ms\n"),
-                )
-            }
-        }
-        _ => ("404 Not Found", "text/plain", "not found\n".to_string()),
-    };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
 }

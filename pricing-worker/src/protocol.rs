@@ -14,6 +14,10 @@ pub const GROUP: &str = "workers";
 /// hashes to the same slot, so the Lua scripts that touch several keys stay valid.
 pub const DEFAULT_PREFIX: &str = "{pricing}";
 
+/// Longest job id accepted, bytes: a longer one is dead-lettered as `bad_id` (it would
+/// be a key, a record field and a log field of that size).
+pub const MAX_ID_BYTES: usize = 1024;
+
 /// A job's priority: which work stream it is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,11 +79,6 @@ impl Keys {
         }
     }
 
-    /// The prefix.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     /// `{pricing}:jobs:<priority>`: a work stream.
     pub fn stream(&self, p: Priority) -> String {
         format!("{}:jobs:{}", self.prefix, p.as_str())
@@ -114,7 +113,23 @@ impl Keys {
     pub fn cache(&self, hash: &str) -> String {
         format!("{}:cache:{hash}", self.prefix)
     }
+
+    /// `{pricing}:job:<id>`: the job's counters (attempts, deaths, deaths alone) until it
+    /// is final.
+    pub fn job(&self, id: &str) -> String {
+        format!("{}:job:{id}", self.prefix)
+    }
+
+    /// `{pricing}:upload:`: where `pricing submit FILE` uploads model bytes; one of the
+    /// workers' default allowed blob prefixes.
+    pub fn upload_prefix(&self) -> String {
+        format!("{}:upload:", self.prefix)
+    }
 }
+
+/// The consumer that entries handed back on shutdown are moved to (with a long idle
+/// time), so any worker claims them back at once without counting a death.
+pub const HANDED_BACK: &str = "handed-back";
 
 /// Where a job's model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,14 +157,6 @@ impl ModelSource {
             return Some(ModelSource::Redis(key.to_string()));
         }
         None
-    }
-
-    /// The name used as `file` in the quote: the path, or the Redis key.
-    pub fn display_name(&self) -> &str {
-        match self {
-            ModelSource::File(p) => p,
-            ModelSource::Redis(k) => k,
-        }
     }
 }
 
@@ -199,19 +206,24 @@ pub struct ErrorInfo {
 }
 
 /// The JSON stored at `{pricing}:result:<id>`.
+///
+/// `Q` is the quote: the client reads it as a [`serde_json::Value`]; the worker writes
+/// its typed quote without going through one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobResult {
+pub struct JobResult<Q = serde_json::Value> {
     /// The client's job id.
     pub id: String,
     /// Where the job is.
     pub status: Status,
     /// The quote JSON (exactly what `pricing quote --json` prints) when `done`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quote: Option<serde_json::Value>,
+    pub quote: Option<Q>,
     /// Why not, when `failed` or `dead` (or the last transient error while `queued`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
-    /// How many times a worker started pricing it.
+    /// How many times a worker started pricing it: the one attempts counter, raised by
+    /// retries and by redeliveries after a crash alike, and the one `--max-attempts`
+    /// compares with.
     #[serde(default)]
     pub attempts: u32,
     /// The consumer name of the worker that wrote this record.

@@ -17,12 +17,10 @@ use pricing_worker::protocol::{Priority, Status};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// What `pricing quote --json` prints for these bytes.
-///
-/// MERGE: when `price::quote_bytes` lands, the engine adapter becomes the quote and this
-/// stays the in-process reference; the CLI comparison is in the root `tests/queue_cli.rs`.
+/// What `pricing quote --json` prints for these bytes (the engine in-process; the CLI
+/// comparison is in the root `tests/queue_cli.rs`).
 fn reference(file: &str, bytes: &[u8], params: Option<&str>) -> serde_json::Value {
-    Engine::new(1 << 30).price(file, bytes, params).unwrap()
+    serde_json::to_value(Engine::new(1 << 30).price(file, bytes, params).unwrap()).unwrap()
 }
 
 fn xadd(conn: &mut redis::Connection, p: &str, fields: &[(&str, &[u8])]) -> String {
@@ -509,6 +507,11 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
         .arg("b")
         .query::<()>(&mut conn)
         .unwrap();
+    redis::cmd("SET")
+        .arg("session:secret")
+        .arg("SESSION-TOKEN-abcdef")
+        .query::<()>(&mut conn)
+        .unwrap();
     let r = root.path().display().to_string();
     let o = outside.path().display().to_string();
     let cases: Vec<(&str, String, Option<&str>, &str)> = vec![
@@ -571,6 +574,32 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             "bad_model_key",
         ),
         ("bad-scheme", "ftp://x/y.stl".into(), None, "bad_model_uri"),
+        // Paths that cannot name a file fail at once, not after 5 transient retries.
+        (
+            "enotdir",
+            format!("file://{r}/cube.stl/x.stl"),
+            None,
+            "bad_model_path",
+        ),
+        (
+            "nul-in-path",
+            format!("file://{r}/cu\0be.stl"),
+            None,
+            "bad_model_path",
+        ),
+        (
+            "name-too-long",
+            format!("file://{r}/{}.stl", "n".repeat(300)),
+            None,
+            "bad_model_path",
+        ),
+        // Only keys under an allowed blob prefix are read.
+        (
+            "key-not-allowed",
+            "redis:session:secret".into(),
+            None,
+            "model_key_not_allowed",
+        ),
     ];
     for (id, model, params, _) in &cases {
         let mut f: Vec<(&str, &[u8])> = vec![("id", id.as_bytes()), ("model", model.as_bytes())];
@@ -593,6 +622,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             "{id}: the message must say what is wrong: {e:?}"
         );
         assert_eq!(r.attempts, 1, "{id}: permanent failures are not retried");
+        assert!(!e.message.contains("SESSION-TOKEN"), "{id}: {e:?}");
     }
     // Still serving.
     client
@@ -629,7 +659,7 @@ fn the_same_id_twice_is_priced_once() {
     let mut conn = redis.conn();
     let mut client = redis.client();
     redis::cmd("SET")
-        .arg("m")
+        .arg("uploads:m")
         .arg(cube())
         .query::<()>(&mut conn)
         .unwrap();
@@ -639,7 +669,7 @@ fn the_same_id_twice_is_priced_once() {
             xadd(
                 &mut conn,
                 "normal",
-                &[("id", id.as_bytes()), ("model", b"redis:m")],
+                &[("id", id.as_bytes()), ("model", b"redis:uploads:m")],
             );
         }
     }
@@ -649,7 +679,7 @@ fn the_same_id_twice_is_priced_once() {
         xadd(
             &mut conn,
             "urgent",
-            &[("id", id.as_bytes()), ("model", b"redis:m")],
+            &[("id", id.as_bytes()), ("model", b"redis:uploads:m")],
         );
     }
     eventually(WAIT, "every entry acknowledged", || {
@@ -688,21 +718,29 @@ fn a_repeat_model_is_answered_from_the_cache() {
     let mut client = redis.client();
     let cube = cube();
     redis::cmd("SET")
-        .arg("a")
+        .arg("uploads:a")
         .arg(&cube)
         .query::<()>(&mut conn)
         .unwrap();
     redis::cmd("SET")
-        .arg("b")
+        .arg("uploads:b")
         .arg(&cube)
         .query::<()>(&mut conn)
         .unwrap();
-    xadd(&mut conn, "normal", &[("id", b"c1"), ("model", b"redis:a")]);
+    xadd(
+        &mut conn,
+        "normal",
+        &[("id", b"c1"), ("model", b"redis:uploads:a")],
+    );
     let r1 = client.wait("c1", WAIT).unwrap();
-    xadd(&mut conn, "normal", &[("id", b"c2"), ("model", b"redis:b")]);
+    xadd(
+        &mut conn,
+        "normal",
+        &[("id", b"c2"), ("model", b"redis:uploads:b")],
+    );
     let r2 = client.wait("c2", WAIT).unwrap();
     // Same content, different name: the cached quote carries this job's file name.
-    assert_eq!(r2.quote, Some(reference("b", &cube, None)));
+    assert_eq!(r2.quote, Some(reference("uploads:b", &cube, None)));
     assert_ne!(r1.quote, r2.quote);
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("{pricing}:cache:*")
@@ -719,7 +757,7 @@ mod faults {
 
     fn put(conn: &mut redis::Connection, key: &str, bytes: &[u8]) {
         redis::cmd("SET")
-            .arg(key)
+            .arg(format!("uploads:{key}"))
             .arg(bytes)
             .query::<()>(conn)
             .unwrap();
@@ -742,7 +780,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Bulk,
                     name: None,
@@ -805,7 +843,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -815,7 +853,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "bulk".into(),
-                model: "redis:normal-0".into(),
+                model: "redis:uploads:normal-0".into(),
                 params: None,
                 priority: Priority::Bulk,
                 name: None,
@@ -851,7 +889,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -904,7 +942,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "long".into(),
-                model: "redis:long".into(),
+                model: "redis:uploads:long".into(),
                 params: None,
                 priority: Priority::Normal,
                 name: None,
@@ -937,7 +975,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.clone(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -985,7 +1023,7 @@ mod faults {
             client
                 .enqueue(&NewJob {
                     id: id.into(),
-                    model: format!("redis:{id}"),
+                    model: format!("redis:uploads:{id}"),
                     params: None,
                     priority: Priority::Normal,
                     name: None,
@@ -1006,7 +1044,7 @@ mod faults {
         client
             .enqueue(&NewJob {
                 id: "abort".into(),
-                model: "redis:abort".into(),
+                model: "redis:uploads:abort".into(),
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
@@ -1056,7 +1094,7 @@ mod faults {
             .find(|e| redis::from_redis_value_ref::<String>(&e.map["id"]).unwrap() == "abort")
             .map(|e| redis::from_redis_value_ref(&e.map["reason"]).unwrap())
             .unwrap();
-        assert!(reason.contains("delivered"), "{reason}");
+        assert!(reason.contains("alone"), "{reason}");
         // And the worker still serves.
         client
             .enqueue(&NewJob {

@@ -1,0 +1,381 @@
+//! The dispatcher: fetches a job when a slot is free, in priority order with the
+//! starvation guards, runs suspects alone, and drains on shutdown.
+//!
+//! Slots: `concurrency` slots for any job, plus `urgent_slots` only urgent jobs may take,
+//! so a burst of long bulk jobs never leaves an urgent job without a slot.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tracing::{error, info, warn};
+
+use crate::job;
+use crate::maintenance;
+use crate::protocol::Priority;
+use crate::queue::RedisConn;
+use crate::queue::streams::{self, Entry};
+use crate::retry::Backoff;
+use crate::runner::{Exit, Shared};
+
+/// The order in which fetch number `n` looks at the streams.
+///
+/// Urgent first, then normal, then bulk, except on the guard turns: every `every`-th
+/// fetch prefers bulk and, half a period later, normal, over anything more urgent. So
+/// neither is starved by a sustained flood above it (12,114 urgent jobs once started in
+/// 30 s while 200 bulk and 200 normal jobs waited), and an urgent job waits at most for
+/// two guard fetches in `every`. `every` 0 turns the guards off.
+pub fn fetch_order(n: u64, every: u64) -> [Priority; 3] {
+    use Priority::{Bulk, Normal, Urgent};
+    if every == 0 {
+        return [Urgent, Normal, Bulk];
+    }
+    let turn = n % every;
+    if turn == every - 1 {
+        [Bulk, Normal, Urgent]
+    } else if every >= 2 && turn == every / 2 - 1 {
+        [Normal, Bulk, Urgent]
+    } else {
+        [Urgent, Normal, Bulk]
+    }
+}
+
+/// How often urgent streams are looked at while only the urgent slots are free.
+const URGENT_POLL: Duration = Duration::from_millis(20);
+
+/// What a finished job thread reports.
+struct Done {
+    suspect: bool,
+}
+
+/// The dispatcher's own state.
+struct Slots {
+    running: usize,
+    /// A suspect is running alone: nothing else may start.
+    alone: bool,
+}
+
+impl Slots {
+    fn finished(&mut self, d: &Done) {
+        self.running = self.running.saturating_sub(1);
+        if d.suspect {
+            self.alone = false;
+        }
+    }
+
+    /// Streams a new job may come from now: `None` when no slot is free. Any job may
+    /// take one of the `concurrency` slots; the `urgent_slots` beyond them take only
+    /// urgent jobs.
+    fn allowed(&self, concurrency: usize, urgent_slots: usize) -> Option<&'static [Priority]> {
+        if self.alone || self.running >= concurrency + urgent_slots {
+            None
+        } else if self.running < concurrency {
+            Some(&Priority::ALL)
+        } else {
+            Some(&[Priority::Urgent])
+        }
+    }
+}
+
+/// Runs the dispatcher until shutdown; then drains within the grace period.
+pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
+    let cfg = &shared.cfg;
+    let keys = &shared.keys;
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let mut slots = Slots {
+        running: 0,
+        alone: false,
+    };
+    let mut buffer: Vec<Entry> = Vec::new();
+    let mut groups_ok = false;
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+    let mut last_maintenance: Option<Instant> = None;
+    let mut fetches: u64 = 0;
+
+    while !shared.shutdown.load(Ordering::Relaxed) {
+        while let Ok(d) = done_rx.try_recv() {
+            slots.finished(&d);
+        }
+        let Some(allowed) = slots.allowed(cfg.concurrency, cfg.urgent_slots) else {
+            if let Ok(d) = done_rx.recv_timeout(Duration::from_millis(200)) {
+                slots.finished(&d);
+            }
+            continue;
+        };
+        if !groups_ok {
+            match streams::ensure_groups(conn, keys) {
+                Ok(()) => {
+                    if backoff.failing() {
+                        info!("connected to redis again");
+                    }
+                    groups_ok = true;
+                    backoff.reset();
+                    shared.metrics.redis_ok();
+                }
+                Err(e) => {
+                    redis_down(shared, &mut backoff, &e);
+                    continue;
+                }
+            }
+        }
+        let free = (cfg.concurrency + cfg.urgent_slots).saturating_sub(slots.running);
+        if last_maintenance.is_none_or(|t| t.elapsed() >= cfg.reclaim_interval) {
+            match maintenance::run(shared, conn, &mut buffer, free) {
+                Ok(()) => last_maintenance = Some(Instant::now()),
+                Err(e) => {
+                    groups_ok = false;
+                    redis_down(shared, &mut backoff, &e);
+                    continue;
+                }
+            }
+        }
+        // A suspect runs alone: stop starting anything until the others are done.
+        if let Some(i) = buffer.iter().position(Entry::suspect) {
+            if slots.running > 0 {
+                if let Ok(d) = done_rx.recv_timeout(Duration::from_millis(200)) {
+                    slots.finished(&d);
+                }
+                continue;
+            }
+            let e = buffer.remove(i);
+            info!(entry = %e.entry_id, priority = %e.priority, "running a job claimed back from a stopped worker alone");
+            start(shared, e, &mut slots, &done_tx);
+            continue;
+        }
+        let mut next = None;
+        for p in fetch_order(fetches, cfg.bulk_every) {
+            if !allowed.contains(&p) {
+                continue;
+            }
+            if let Some(i) = buffer.iter().position(|e| e.priority == p) {
+                next = Some(buffer.remove(i));
+                break;
+            }
+            match streams::read_new(conn, keys, &cfg.consumer, &[p], None) {
+                Ok(mut got) if !got.is_empty() => {
+                    let e = got.remove(0);
+                    shared.hold(&e);
+                    for extra in got {
+                        shared.hold(&extra);
+                        buffer.push(extra);
+                    }
+                    next = Some(e);
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    groups_ok = false;
+                    redis_down(shared, &mut backoff, &e);
+                    break;
+                }
+            }
+        }
+        if !groups_ok {
+            continue;
+        }
+        let Some(entry) = next else {
+            if allowed.len() < Priority::ALL.len() {
+                // Only the urgent slots are free and no urgent job waits: a blocking read
+                // would not notice a general slot coming free (that cost 80% of the
+                // throughput), so wait for a job to finish and look at urgent again.
+                if let Ok(d) = done_rx.recv_timeout(URGENT_POLL) {
+                    slots.finished(&d);
+                }
+                continue;
+            }
+            // Nothing anywhere: block on the allowed streams. What arrives goes through
+            // the priority order above on the next turn.
+            match streams::read_new(conn, keys, &cfg.consumer, allowed, Some(cfg.block)) {
+                Ok(got) => {
+                    shared.metrics.redis_ok();
+                    for e in got {
+                        shared.hold(&e);
+                        buffer.push(e);
+                    }
+                }
+                Err(e) => {
+                    groups_ok = false;
+                    redis_down(shared, &mut backoff, &e);
+                }
+            }
+            continue;
+        };
+        fetches += 1;
+        start(shared, entry, &mut slots, &done_tx);
+    }
+    drain(shared, conn, buffer, slots, &done_rx)
+}
+
+fn start(shared: &Arc<Shared>, e: Entry, slots: &mut Slots, done: &mpsc::Sender<Done>) {
+    let suspect = e.suspect();
+    if spawn_job(shared, e, done.clone()) {
+        slots.running += 1;
+        slots.alone |= suspect;
+    }
+}
+
+/// Shutdown: fetch nothing more, hand back what never started, let in-flight jobs finish
+/// within the grace period, then hand back the rest.
+fn drain(
+    shared: &Arc<Shared>,
+    conn: &mut RedisConn,
+    buffer: Vec<Entry>,
+    mut slots: Slots,
+    done_rx: &mpsc::Receiver<Done>,
+) -> Exit {
+    for e in &buffer {
+        shared.release(e);
+    }
+    let never_started: Vec<(Priority, String)> = buffer
+        .into_iter()
+        .map(|e| (e.priority, e.entry_id))
+        .collect();
+    hand_back(shared, conn, never_started);
+    let deadline = Instant::now() + shared.cfg.grace;
+    info!(
+        in_flight = slots.running,
+        grace_ms = shared.cfg.grace.as_millis() as u64,
+        "stopping: finishing in-flight jobs"
+    );
+    while slots.running > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        if let Ok(d) = done_rx.recv_timeout(left) {
+            slots.finished(&d);
+        }
+    }
+    if slots.running == 0 {
+        return Exit::Clean;
+    }
+    shared.give_up.store(true, Ordering::Relaxed);
+    let unfinished: Vec<(Priority, String)> = shared
+        .held
+        .lock()
+        .map(|mut h| h.drain().map(|(_, v)| (v.priority, v.entry_id)).collect())
+        .unwrap_or_default();
+    let n = unfinished.len();
+    hand_back(shared, conn, unfinished);
+    warn!(
+        unfinished = slots.running,
+        handed_back = n,
+        "grace period over: unfinished jobs handed back for immediate claim-back"
+    );
+    Exit::GraceExpired
+}
+
+/// Hands entries back to the group for immediate claim-back (release.lua). Best effort:
+/// one that cannot be handed back is claimed back after the claim idle time.
+fn hand_back(shared: &Shared, conn: &mut RedisConn, entries: Vec<(Priority, String)>) {
+    let idle = shared.cfg.claim_idle * 2 + Duration::from_secs(1);
+    for p in Priority::ALL {
+        let ids: Vec<&str> = entries
+            .iter()
+            .filter(|(q, _)| *q == p)
+            .map(|(_, id)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let r = conn.run(|c| {
+            shared
+                .scripts
+                .release(c, &shared.keys, p, &shared.cfg.consumer, idle, &ids)
+        });
+        if let Err(e) = r {
+            warn!(error = %e, priority = %p, "cannot hand entries back; they are claimed back after the claim idle time");
+        }
+    }
+}
+
+fn redis_down(shared: &Shared, backoff: &mut Backoff, e: &redis::RedisError) {
+    shared.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
+    let d = backoff.next_delay();
+    warn!(error = %e, retry_in_ms = d.as_millis() as u64, "redis unavailable, reconnecting");
+    // Sleep in slices so SIGTERM is honoured while Redis is down.
+    let until = Instant::now() + d;
+    while Instant::now() < until && !shared.shutdown.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(20).min(d));
+    }
+}
+
+/// Starts the job's thread; `false` if the OS refused a thread (the entry stays pending
+/// and unrenewed, so it is claimed back later; the slot stays free).
+fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<Done>) -> bool {
+    let s = Arc::clone(shared);
+    let held = entry.clone();
+    s.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let r = std::thread::Builder::new()
+        .name("job".into())
+        .spawn(move || {
+            let t = Instant::now();
+            let p = entry.priority;
+            let outcome = job::run(&s, &entry);
+            if let Some(o) = outcome {
+                s.metrics.job(o, p);
+                s.metrics.duration(t.elapsed().as_secs_f64());
+            }
+            // Also after giving up (None): then the entry must be claimed back.
+            s.release(&entry);
+            s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+            let _ = done.send(Done {
+                suspect: entry.suspect(),
+            });
+        });
+    match r {
+        Ok(_) => true,
+        Err(e) => {
+            error!(error = %e, "cannot start a job thread");
+            shared.release(&held);
+            shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Priority::{Bulk, Normal, Urgent};
+
+    #[test]
+    fn urgent_first_with_a_guard_turn_for_bulk_and_for_normal() {
+        let orders: Vec<[Priority; 3]> = (0..10).map(|n| fetch_order(n, 10)).collect();
+        let bulk_first = orders.iter().filter(|o| o[0] == Bulk).count();
+        let normal_first = orders.iter().filter(|o| o[0] == Normal).count();
+        let urgent_first = orders.iter().filter(|o| o[0] == Urgent).count();
+        assert_eq!((bulk_first, normal_first, urgent_first), (1, 1, 8));
+        assert_eq!(fetch_order(9, 10), [Bulk, Normal, Urgent]);
+        assert_eq!(fetch_order(4, 10), [Normal, Bulk, Urgent]);
+        assert_eq!(fetch_order(0, 10), [Urgent, Normal, Bulk]);
+        // Without urgent work, normal still goes before bulk except on the bulk turn.
+        assert_eq!(fetch_order(4, 10)[..2], [Normal, Bulk]);
+        assert_eq!(fetch_order(3, 0), [Urgent, Normal, Bulk]);
+        assert_eq!(fetch_order(0, 1), [Bulk, Normal, Urgent]);
+    }
+
+    #[test]
+    fn reserved_slots_take_only_urgent_jobs() {
+        let s = |running| Slots {
+            running,
+            alone: false,
+        };
+        assert_eq!(s(0).allowed(2, 1), Some(&Priority::ALL[..]));
+        assert_eq!(s(1).allowed(2, 1), Some(&Priority::ALL[..]));
+        // Two bulk jobs fill the general slots: only urgent may take the third.
+        assert_eq!(s(2).allowed(2, 1), Some(&[Urgent][..]));
+        assert_eq!(s(3).allowed(2, 1), None);
+        assert_eq!(s(2).allowed(2, 0), None);
+        // A suspect runs alone.
+        assert_eq!(
+            Slots {
+                running: 1,
+                alone: true
+            }
+            .allowed(2, 1),
+            None
+        );
+    }
+}

@@ -1,0 +1,464 @@
+//! The Lua scripts of `pricing-worker/lua/`, one typed function each.
+//!
+//! Each script file starts with a header naming its KEYS and ARGV; the function here is
+//! the only place that builds them, so a caller cannot pass them in the wrong order.
+//! Scripts that guard a final record share `lua/is_final.lua` as a prelude.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::{Connection, RedisResult, Script, Value};
+
+use super::streams::{Death, Entry};
+use crate::protocol::{GROUP, HANDED_BACK, Keys, Priority, Status};
+
+macro_rules! with_is_final {
+    ($file:literal) => {
+        concat!(
+            include_str!("../../lua/is_final.lua"),
+            include_str!(concat!("../../lua/", $file))
+        )
+    };
+}
+
+/// What start.lua found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A final record exists: nothing to do.
+    Final,
+    /// Another entry (a duplicate enqueue) holds the id.
+    Busy,
+    /// The id is ours and the attempt is counted.
+    Claimed {
+        /// The record before this attempt (queued, running, or none).
+        previous: Option<String>,
+        /// Attempts including this one.
+        attempts: u32,
+        /// Times a worker holding the job stopped without a result.
+        deaths: u32,
+        /// Of those, times it held this job alone.
+        alone: u32,
+    },
+}
+
+/// The arguments of finish.lua.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    /// The job id.
+    pub id: &'a str,
+    /// The entry being finished.
+    pub entry: &'a Entry,
+    /// The final record (JSON).
+    pub record: &'a str,
+    /// done, failed or dead.
+    pub status: Status,
+    /// The quote's total for the event.
+    pub total: Option<&'a str>,
+    /// Record lifetime.
+    pub ttl: Duration,
+    /// Approximate MAXLEN of the events and dead-letter streams.
+    pub maxlen: u64,
+    /// The dead-letter entry's fields when `status` is dead.
+    pub dead_letter: &'a [(&'static str, String)],
+}
+
+/// The arguments of retry.lua.
+#[derive(Debug, Clone)]
+pub struct Retry<'a> {
+    /// The job id.
+    pub id: &'a str,
+    /// The entry being retried.
+    pub entry: &'a Entry,
+    /// The queued record with the error (JSON).
+    pub record: &'a str,
+    /// Record lifetime.
+    pub ttl: Duration,
+    /// Approximate MAXLEN of the events stream.
+    pub maxlen: u64,
+    /// When the retry is due, ms since the epoch.
+    pub due_ms: u64,
+    /// What promote.lua re-enqueues (JSON).
+    pub payload: &'a str,
+}
+
+/// The compiled scripts; loaded into Redis on first use (EVALSHA, then EVAL on NOSCRIPT).
+pub struct Scripts {
+    start: Script,
+    finish: Script,
+    retry: Script,
+    promote: Script,
+    heartbeat: Script,
+    reclaim: Script,
+    release: Script,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Scripts::new()
+    }
+}
+
+fn secs(d: Duration) -> u64 {
+    d.as_secs().max(1)
+}
+
+fn millis(d: Duration) -> u64 {
+    (d.as_millis() as u64).max(1)
+}
+
+impl Scripts {
+    /// Hashes the scripts.
+    pub fn new() -> Scripts {
+        Scripts {
+            start: Script::new(with_is_final!("start.lua")),
+            finish: Script::new(with_is_final!("finish.lua")),
+            retry: Script::new(with_is_final!("retry.lua")),
+            promote: Script::new(include_str!("../../lua/promote.lua")),
+            heartbeat: Script::new(include_str!("../../lua/heartbeat.lua")),
+            reclaim: Script::new(include_str!("../../lua/reclaim.lua")),
+            release: Script::new(include_str!("../../lua/release.lua")),
+        }
+    }
+
+    /// start.lua: claims job `id` for `entry` for `lease`, counting the attempt and the
+    /// entry's [`Death`]; the job hash lives for `ttl`.
+    pub fn start(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        id: &str,
+        entry: &Entry,
+        lease: Duration,
+        ttl: Duration,
+    ) -> RedisResult<Start> {
+        let v: Vec<Value> = self
+            .start
+            .key(keys.result(id))
+            .key(keys.lock(id))
+            .key(keys.job(id))
+            .arg(entry.token())
+            .arg(millis(lease))
+            .arg(entry.death.as_str())
+            .arg(secs(ttl))
+            .invoke(c)?;
+        let verdict: String = v
+            .first()
+            .map(redis::from_redis_value_ref)
+            .transpose()?
+            .unwrap_or_default();
+        let int = |i: usize| -> u32 {
+            v.get(i)
+                .and_then(|x| redis::from_redis_value_ref::<i64>(x).ok())
+                .map_or(0, |n| n.clamp(0, u32::MAX as i64) as u32)
+        };
+        Ok(match verdict.as_str() {
+            "final" => Start::Final,
+            "busy" => Start::Busy,
+            _ => Start::Claimed {
+                previous: v
+                    .get(1)
+                    .and_then(|x| redis::from_redis_value_ref::<Option<String>>(x).ok())
+                    .flatten(),
+                attempts: int(2),
+                deaths: int(3),
+                alone: int(4),
+            },
+        })
+    }
+
+    /// finish.lua: stores the final record unless one exists; `true` when stored.
+    pub fn finish(&self, c: &mut Connection, keys: &Keys, f: &Finish<'_>) -> RedisResult<bool> {
+        let mut inv = self.finish.key(keys.result(f.id));
+        inv.key(keys.events())
+            .key(keys.stream(f.entry.priority))
+            .key(keys.lock(f.id))
+            .key(keys.dead())
+            .key(keys.job(f.id))
+            .arg(GROUP)
+            .arg(&f.entry.entry_id)
+            .arg(f.entry.token())
+            .arg(f.record)
+            .arg(f.status.as_str())
+            .arg(f.id)
+            .arg(f.total.unwrap_or_default())
+            .arg(secs(f.ttl))
+            .arg(f.maxlen);
+        if f.status == Status::Dead {
+            for (k, v) in f.dead_letter {
+                inv.arg(*k).arg(v);
+            }
+        }
+        let stored: i64 = inv.invoke(c)?;
+        Ok(stored == 1)
+    }
+
+    /// retry.lua: schedules the retry unless a final record exists; `true` when scheduled.
+    pub fn retry(&self, c: &mut Connection, keys: &Keys, r: &Retry<'_>) -> RedisResult<bool> {
+        let stored: i64 = self
+            .retry
+            .key(keys.result(r.id))
+            .key(keys.events())
+            .key(keys.stream(r.entry.priority))
+            .key(keys.lock(r.id))
+            .key(keys.delayed())
+            .arg(GROUP)
+            .arg(&r.entry.entry_id)
+            .arg(r.entry.token())
+            .arg(r.record)
+            .arg(r.id)
+            .arg(secs(r.ttl))
+            .arg(r.maxlen)
+            .arg(r.due_ms)
+            .arg(r.payload)
+            .invoke(c)?;
+        Ok(stored == 1)
+    }
+
+    /// promote.lua: moves up to `limit` retries due at `now_ms` back onto their streams.
+    pub fn promote(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        now_ms: u64,
+        limit: usize,
+    ) -> RedisResult<i64> {
+        self.promote
+            .key(keys.delayed())
+            .key(keys.stream(Priority::Urgent))
+            .key(keys.stream(Priority::Normal))
+            .key(keys.stream(Priority::Bulk))
+            .arg(now_ms)
+            .arg(limit)
+            .invoke(c)
+    }
+
+    /// heartbeat.lua: renews `consumer`'s `held` entries of stream `p` (entry id, token,
+    /// job id) and their locks for `lease`. Returns how many were still ours.
+    pub fn heartbeat(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        p: Priority,
+        consumer: &str,
+        lease: Duration,
+        held: &[(&str, &str, &str)],
+    ) -> RedisResult<i64> {
+        let mut inv = self.heartbeat.key(keys.stream(p));
+        inv.arg(GROUP).arg(consumer).arg(millis(lease));
+        for (entry_id, token, id) in held {
+            inv.arg(*entry_id).arg(*token).key(keys.lock(id));
+        }
+        inv.invoke(c)
+    }
+
+    /// reclaim.lua: claims for `consumer` every entry idle for `min_idle` (looking at up
+    /// to `per_stream` idle entries per stream), each with its holder's [`Death`].
+    pub fn reclaim(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        consumer: &str,
+        min_idle: Duration,
+        per_stream: usize,
+    ) -> RedisResult<Vec<Entry>> {
+        let rows: Vec<Value> = self
+            .reclaim
+            .key(keys.stream(Priority::Urgent))
+            .key(keys.stream(Priority::Normal))
+            .key(keys.stream(Priority::Bulk))
+            .arg(GROUP)
+            .arg(consumer)
+            .arg(millis(min_idle))
+            .arg(per_stream.max(1))
+            .arg(HANDED_BACK)
+            .invoke(c)?;
+        Ok(rows.into_iter().filter_map(parse_reclaimed).collect())
+    }
+
+    /// release.lua: hands `entry_ids` of stream `p` that `consumer` still owns back for
+    /// immediate claim-back, setting their idle time to `idle`.
+    pub fn release(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        p: Priority,
+        consumer: &str,
+        idle: Duration,
+        entry_ids: &[&str],
+    ) -> RedisResult<i64> {
+        if entry_ids.is_empty() {
+            return Ok(0);
+        }
+        let mut inv = self.release.key(keys.stream(p));
+        inv.arg(GROUP)
+            .arg(consumer)
+            .arg(HANDED_BACK)
+            .arg(millis(idle));
+        for e in entry_ids {
+            inv.arg(*e);
+        }
+        inv.invoke(c)
+    }
+}
+
+/// One row of reclaim.lua: {stream index, entry id, [field, value, …], holder, held,
+/// deliveries}.
+fn parse_reclaimed(row: Value) -> Option<Entry> {
+    let Value::Array(cols) = row else {
+        return None;
+    };
+    let mut it = cols.into_iter();
+    let stream: i64 = redis::from_redis_value(it.next()?).ok()?;
+    let entry_id: String = redis::from_redis_value(it.next()?).ok()?;
+    let Value::Array(flat) = it.next()? else {
+        return None;
+    };
+    let holder: String = redis::from_redis_value(it.next()?).ok()?;
+    let held: i64 = redis::from_redis_value(it.next()?).ok()?;
+    let deliveries: i64 = redis::from_redis_value(it.next()?).ok()?;
+    let priority = *Priority::ALL.get(usize::try_from(stream - 1).ok()?)?;
+    let mut raw = HashMap::new();
+    let mut f = flat.into_iter();
+    while let (Some(k), Some(v)) = (f.next(), f.next()) {
+        if let Ok(k) = redis::from_redis_value::<String>(k) {
+            raw.insert(k, v);
+        }
+    }
+    let death = death_of(&holder, held);
+    Some(Entry::from_fields(
+        priority,
+        entry_id,
+        raw,
+        deliveries.max(1) as u64,
+        death,
+    ))
+}
+
+/// The poison rule's input: entries handed back on shutdown carry no death; an entry
+/// whose holder held nothing else died alone with it.
+pub fn death_of(holder: &str, held: i64) -> Death {
+    if holder == HANDED_BACK {
+        Death::None
+    } else if held <= 1 {
+        Death::Alone
+    } else {
+        Death::Shared
+    }
+}
+
+/// Writes the running record and the running event (one MULTI).
+pub fn mark_running(
+    c: &mut Connection,
+    keys: &Keys,
+    id: &str,
+    record: &str,
+    ttl: Duration,
+    maxlen: u64,
+) -> RedisResult<()> {
+    redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg(keys.result(id))
+        .arg(record)
+        .arg("EX")
+        .arg(secs(ttl))
+        .ignore()
+        .cmd("XADD")
+        .arg(keys.events())
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(maxlen)
+        .arg("*")
+        .arg("id")
+        .arg(id)
+        .arg("status")
+        .arg("running")
+        .ignore()
+        .query(c)
+}
+
+/// Acknowledges and deletes an entry without touching any result (a duplicate).
+pub fn ack(c: &mut Connection, keys: &Keys, e: &Entry) -> RedisResult<()> {
+    let stream = keys.stream(e.priority);
+    redis::pipe()
+        .atomic()
+        .cmd("XACK")
+        .arg(&stream)
+        .arg(GROUP)
+        .arg(&e.entry_id)
+        .ignore()
+        .cmd("XDEL")
+        .arg(&stream)
+        .arg(&e.entry_id)
+        .ignore()
+        .query(c)
+}
+
+/// Dead-letters an entry that cannot have a result (no usable id) with its fields as
+/// `field.<name>`, and acknowledges it (one MULTI).
+pub fn dead_letter_entry(
+    c: &mut Connection,
+    keys: &Keys,
+    e: &Entry,
+    code: &str,
+    reason: &str,
+    fields: &[(String, String)],
+    maxlen: u64,
+) -> RedisResult<()> {
+    let stream = keys.stream(e.priority);
+    let mut x = redis::cmd("XADD");
+    x.arg(keys.dead())
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(maxlen)
+        .arg("*")
+        .arg("code")
+        .arg(code)
+        .arg("reason")
+        .arg(reason)
+        .arg("entry")
+        .arg(&e.entry_id)
+        .arg("priority")
+        .arg(e.priority.as_str());
+    for (k, v) in fields {
+        x.arg(format!("field.{k}")).arg(v);
+    }
+    let mut p = redis::pipe();
+    p.atomic();
+    p.add_command(x).ignore();
+    p.cmd("XACK")
+        .arg(&stream)
+        .arg(GROUP)
+        .arg(&e.entry_id)
+        .ignore();
+    p.cmd("XDEL").arg(&stream).arg(&e.entry_id).ignore();
+    p.query(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_alone_is_blamed_and_a_hand_back_is_not_a_death() {
+        assert_eq!(death_of("w-1", 1), Death::Alone);
+        assert_eq!(death_of("w-1", 3), Death::Shared);
+        assert_eq!(death_of(HANDED_BACK, 1), Death::None);
+    }
+
+    #[test]
+    fn every_script_names_its_keys_and_argv() {
+        for text in [
+            include_str!("../../lua/start.lua"),
+            include_str!("../../lua/finish.lua"),
+            include_str!("../../lua/retry.lua"),
+            include_str!("../../lua/promote.lua"),
+            include_str!("../../lua/heartbeat.lua"),
+            include_str!("../../lua/reclaim.lua"),
+            include_str!("../../lua/release.lua"),
+            include_str!("../../lua/group_stats.lua"),
+        ] {
+            assert!(text.contains("-- KEYS[1") && text.contains("-- ARGV[1"));
+        }
+    }
+}
