@@ -124,17 +124,27 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError> {
     let mut instances: Vec<Instance> = Vec::new();
     let mut skipped_notes: HashSet<String> = HashSet::new();
     for (index, item) in build.iter().enumerate() {
-        let part = item.path.as_deref().unwrap_or(&root);
-        let object = scene.object(part, item.object)?;
-        let label = describe(
-            index,
+        let Unwrapped {
+            part,
+            object: object_id,
+            placement,
+            name: wrapper_name,
+            part_number: wrapper_part_number,
+        } = scene.unwrap(
+            item.path.as_deref().unwrap_or(&root),
             item.object,
-            object.name.as_deref().or_else(|| {
+            item.transform,
+        )?;
+        let part = part.as_str();
+        let object = scene.object(part, object_id)?;
+        let name = wrapper_name.or_else(|| {
+            object.name.clone().or_else(|| {
                 scene
-                    .settings_for(part, item.object)
-                    .and_then(|s| s.name.as_deref())
-            }),
-        );
+                    .settings_for(part, object_id)
+                    .and_then(|s| s.name.clone())
+            })
+        });
+        let label = describe(index, item.object, name.as_deref());
         if !item.printable {
             warnings.push(Warning::new(
                 "non_printable_skipped",
@@ -152,8 +162,8 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError> {
         let mut soup = Soup::default();
         scene.emit(
             part,
-            item.object,
-            &(scale * item.transform),
+            object_id,
+            &(scale * placement),
             0,
             &mut Vec::new(),
             &mut soup,
@@ -168,16 +178,14 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError> {
             continue;
         }
         let mesh = soup.weld()?;
-        let settings_name = scene
-            .settings_for(part, item.object)
-            .and_then(|s| s.name.clone());
         instances.push(Instance {
-            key: (part.to_string(), item.object, item.part_number.clone()),
-            linear: item.transform.fixed_view::<3, 3>(0, 0).into_owned(),
-            name: object.name.clone().or(settings_name),
+            key: (part.to_string(), object_id, item.part_number.clone()),
+            linear: placement.fixed_view::<3, 3>(0, 0).into_owned(),
+            name,
             part_number: item
                 .part_number
                 .clone()
+                .or(wrapper_part_number)
                 .or_else(|| object.part_number.clone()),
             mesh,
         });
@@ -339,6 +347,16 @@ struct Scene<'a> {
     settings: &'a HashMap<u32, ObjectSettings>,
 }
 
+/// What [`Scene::unwrap`] reached: the object, its placement, and the name and part
+/// number met first on the way.
+struct Unwrapped {
+    part: String,
+    object: u32,
+    placement: Matrix4<f64>,
+    name: Option<String>,
+    part_number: Option<String>,
+}
+
 /// Positions and triangles gathered for one instance, before welding.
 #[derive(Default)]
 struct Soup {
@@ -396,6 +414,52 @@ impl Scene<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Follows wrappers: an object with no mesh and exactly one component is the same part
+    /// as that component's object, placed by the composed transform. PrusaSlicer writes a
+    /// duplicated object's extra instances this way (objects 2 and 3 each holding object
+    /// 1), so seeing through them lets instances of one part count as one item. Returns
+    /// the object reached, its placement, and the first name met on the way (a wrapper's
+    /// own name wins over its content's).
+    fn unwrap(&self, part: &str, id: u32, transform: Matrix4<f64>) -> Result<Unwrapped, MeshError> {
+        let (mut part, mut id, mut m) = (part.to_string(), id, transform);
+        let mut name = None;
+        let mut part_number = None;
+        for _ in 0..MAX_COMPONENT_DEPTH {
+            let object = self.object(&part, id)?;
+            let settings = self.settings_for(&part, id);
+            let own = object
+                .name
+                .clone()
+                .or_else(|| settings.and_then(|s| s.name.clone()));
+            let wraps = object.triangles.is_empty()
+                && object.components.len() == 1
+                && object.kind == ObjectKind::Printed
+                && settings.is_none_or(|s| s.skipped_components.is_empty());
+            if !wraps {
+                break;
+            }
+            if name.is_none() {
+                name = own;
+            }
+            if part_number.is_none() {
+                part_number = object.part_number.clone();
+            }
+            let c = &object.components[0];
+            m *= c.transform;
+            if let Some(p) = &c.path {
+                part = p.clone();
+            }
+            id = c.object;
+        }
+        Ok(Unwrapped {
+            part,
+            object: id,
+            placement: m,
+            name,
+            part_number,
+        })
     }
 
     /// Triangles object `id` of `part` flattens to (memoised; saturating).

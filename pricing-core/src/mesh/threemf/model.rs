@@ -178,13 +178,15 @@ impl Attrs {
             .map(|(_, v)| v.as_str())
     }
 
-    fn number(&self, name: &str, element: &str) -> Result<f64, ParseError> {
+    /// A vertex coordinate, rounded once from the decimal to `f32` (as an STL stores it),
+    /// so a coordinate written from an `f32` reads back as the same bits.
+    fn coordinate(&self, name: &str) -> Result<f32, ParseError> {
         let v = self
             .get(name)
-            .ok_or_else(|| invalid(format!("a <{element}> without `{name}`")))?;
-        v.trim().parse::<f64>().map_err(|_| {
+            .ok_or_else(|| invalid(format!("a <vertex> without `{name}`")))?;
+        v.trim().parse::<f32>().map_err(|_| {
             invalid(format!(
-                "<{element}> {name}=\"{}\" is not a number",
+                "<vertex> {name}=\"{}\" is not a number",
                 crate::mesh::error::clip(v)
             ))
         })
@@ -358,9 +360,9 @@ pub fn parse(
                 (Some(Ctx::Vertices), b"vertex") => {
                     let attrs = Attrs::of(&e, &reader)?;
                     let p = [
-                        attrs.number("x", "vertex")?,
-                        attrs.number("y", "vertex")?,
-                        attrs.number("z", "vertex")?,
+                        attrs.coordinate("x")?,
+                        attrs.coordinate("y")?,
+                        attrs.coordinate("z")?,
                     ];
                     if budget.vertices == 0 {
                         return Err(ParseError::TooMany {
@@ -370,7 +372,7 @@ pub fn parse(
                     }
                     budget.vertices -= 1;
                     if let Some((_, o)) = current.as_mut() {
-                        o.positions.push(p.map(|c| c as f32));
+                        o.positions.push(p);
                     }
                     Ctx::Skip
                 }
