@@ -186,6 +186,14 @@ pub enum MeshError {
         /// The configured limit.
         limit: u64,
     },
+    /// More vertices than the reader keeps for the triangle limit (a 3MF vertex list).
+    #[error(
+        "the mesh has more than {limit} vertices, over the limit (as many as the triangle limit): decimate it or raise the limit"
+    )]
+    TooManyVertices {
+        /// The limit.
+        limit: u64,
+    },
     /// An ASCII STL line that does not parse.
     #[error("ASCII STL syntax error on line {line}: {}", clip_detail(message))]
     AsciiSyntax {
@@ -292,6 +300,7 @@ impl MeshError {
             MeshError::TooLarge { .. } => "too_large",
             MeshError::Truncated { .. } => "truncated",
             MeshError::TooManyTriangles { .. } => "too_many_triangles",
+            MeshError::TooManyVertices { .. } => "too_many_vertices",
             MeshError::AsciiSyntax { .. } => "ascii_syntax",
             MeshError::FacetVertexCount { .. } => "facet_not_triangle",
             MeshError::NonFinite { .. } => "non_finite",

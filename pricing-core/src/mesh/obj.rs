@@ -11,6 +11,9 @@ use std::io::Cursor;
 use super::error::{MeshError, clipped};
 use super::{Mesh, ReadLimits};
 
+/// Named triangle ranges: an OBJ's objects and groups.
+pub type Groups = Vec<(String, std::ops::Range<usize>)>;
+
 /// Parses OBJ text.
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     parse_with_groups(bytes, limits).map(|(mesh, _)| mesh)
@@ -19,10 +22,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
 /// Parses OBJ text, and names the triangle range of every object and group (tobj's
 /// models, in file order) that has triangles. The welded mesh keeps the triangles in
 /// that order, so the ranges index its `triangles`.
-pub fn parse_with_groups(
-    bytes: &[u8],
-    limits: &ReadLimits,
-) -> Result<(Mesh, Vec<(String, std::ops::Range<usize>)>), MeshError> {
+pub fn parse_with_groups(bytes: &[u8], limits: &ReadLimits) -> Result<(Mesh, Groups), MeshError> {
     let options = tobj::LoadOptions {
         triangulate: true,
         single_index: false,

@@ -229,7 +229,7 @@ fn find_model_part(
     package: &mut Package,
     warnings: &mut Vec<Warning>,
 ) -> Result<String, MeshError> {
-    let entries = package.len();
+    let entries = package.entries();
     match package.read_small("_rels/.rels")? {
         Some(rels) => {
             let Some(target) = model_relationship(&rels) else {
@@ -287,10 +287,10 @@ fn model_relationship(xml: &[u8]) -> Option<String> {
                         .find(|a| a.key.as_ref() == k)
                         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
                 };
-                if get(b"Type").as_deref() == Some(package::MODEL_RELATIONSHIP) {
-                    if let Some(t) = get(b"Target") {
-                        return Some(t);
-                    }
+                if get(b"Type").as_deref() == Some(package::MODEL_RELATIONSHIP)
+                    && let Some(t) = get(b"Target")
+                {
+                    return Some(t);
                 }
             }
             Ok(quick_xml::events::Event::Eof) | Err(_) => return None,
@@ -325,6 +325,7 @@ fn load_part(
             detail,
         },
         ParseError::TooMany { count, limit } => MeshError::TooManyTriangles { count, limit },
+        ParseError::TooManyVertices { limit } => MeshError::TooManyVertices { limit },
     })
 }
 

@@ -88,7 +88,9 @@ pub struct ModelPart {
 
 /// What the parse needs to know and count across parts.
 pub struct Budget {
-    /// Vertices still allowed over all parts.
+    /// Vertices still allowed over all parts: as many as the triangle limit. A welded
+    /// mesh has about half as many vertices as triangles, and the cap bounds what a
+    /// vertex-only bomb can make the reader hold (20M vertices, 240 MB, by default).
     pub vertices: u64,
     /// Triangles still allowed over all parts.
     pub triangles: u64,
@@ -101,7 +103,12 @@ pub struct Budget {
 pub enum ParseError {
     /// A format error, described for the user (element or object named).
     Invalid(String),
-    /// More vertices or triangles than the limits allow.
+    /// More vertices than the limits allow (as many as triangles).
+    TooManyVertices {
+        /// The limit.
+        limit: u64,
+    },
+    /// More triangles than the limits allow.
     TooMany {
         /// Count reached.
         count: u64,
@@ -161,10 +168,11 @@ impl Attrs {
                 plain.push((key.as_ref().to_vec(), value));
             } else {
                 let (ns, local) = reader.resolve_attribute(key);
-                if let ResolveResult::Bound(n) = ns {
-                    if n.as_ref() == PRODUCTION_NS && local.as_ref() == b"path" {
-                        path = Some(value);
-                    }
+                if let ResolveResult::Bound(n) = ns
+                    && n.as_ref() == PRODUCTION_NS
+                    && local.as_ref() == b"path"
+                {
+                    path = Some(value);
                 }
             }
         }
@@ -292,11 +300,11 @@ pub fn parse(
             Event::Start(e) => (Some(e.clone()), false),
             Event::Empty(e) => (Some(e.clone()), true),
             Event::End(_) => {
-                if stack.pop() == Some(Ctx::Object) {
-                    if let Some((id, object)) = current.take() {
-                        check_indices(id, &object)?;
-                        part.objects.insert(id, object);
-                    }
+                if stack.pop() == Some(Ctx::Object)
+                    && let Some((id, object)) = current.take()
+                {
+                    check_indices(id, &object)?;
+                    part.objects.insert(id, object);
                 }
                 continue;
             }
@@ -365,8 +373,7 @@ pub fn parse(
                         attrs.coordinate("z")?,
                     ];
                     if budget.vertices == 0 {
-                        return Err(ParseError::TooMany {
-                            count: budget.triangle_limit.saturating_add(1),
+                        return Err(ParseError::TooManyVertices {
                             limit: budget.triangle_limit,
                         });
                     }

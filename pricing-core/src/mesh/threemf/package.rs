@@ -173,13 +173,13 @@ impl<'a> Package<'a> {
     /// Opens the archive in `bytes`, refusing one with too many entries or whose
     /// declared inflated sizes pass the caps.
     pub fn open(bytes: &'a [u8], limits: &ReadLimits) -> Result<Package<'a>, MeshError> {
-        if let Some(n) = declared_entries(bytes) {
-            if n > MAX_ENTRIES {
-                return Err(MeshError::ArchiveLimit {
-                    what: "holds more entries than allowed",
-                    limit: MAX_ENTRIES,
-                });
-            }
+        if let Some(n) = declared_entries(bytes)
+            && n > MAX_ENTRIES
+        {
+            return Err(MeshError::ArchiveLimit {
+                what: "holds more entries than allowed",
+                limit: MAX_ENTRIES,
+            });
         }
         let archive = ZipArchive::new(Cursor::new(bytes)).map_err(zip_error)?;
         if archive.len() as u64 > MAX_ENTRIES {
@@ -210,7 +210,7 @@ impl<'a> Package<'a> {
     }
 
     /// Entries in the archive.
-    pub fn len(&self) -> usize {
+    pub fn entries(&self) -> usize {
         self.archive.len()
     }
 

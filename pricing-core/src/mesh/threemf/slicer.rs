@@ -78,13 +78,11 @@ pub fn parse(xml: &[u8]) -> HashMap<u32, ObjectSettings> {
             }
             (Some(b"object"), b"metadata") => {
                 // PrusaSlicer: type="object" key="name"; Bambu: key="name".
-                if let (Some(id), Some("name")) = (object, attr("key").as_deref()) {
-                    if attr("type").is_none_or(|t| t == "object") {
-                        if let Some(v) = attr("value").as_deref().and_then(super::model::name_value)
-                        {
-                            out.entry(id).or_default().name = Some(v);
-                        }
-                    }
+                if let (Some(id), Some("name")) = (object, attr("key").as_deref())
+                    && attr("type").is_none_or(|t| t == "object")
+                    && let Some(v) = attr("value").as_deref().and_then(super::model::name_value)
+                {
+                    out.entry(id).or_default().name = Some(v);
                 }
             }
             (Some(b"object"), b"volume") => {
@@ -98,17 +96,15 @@ pub fn parse(xml: &[u8]) -> HashMap<u32, ObjectSettings> {
             (Some(b"volume"), b"metadata") => {
                 if let (Some(id), Some(range), Some("volume_type")) =
                     (object, volume.clone(), attr("key").as_deref())
-                {
-                    if let Some(kind) = attr("value")
+                    && let Some(kind) = attr("value")
                         .filter(|v| v != "ModelPart")
                         .as_deref()
                         .and_then(super::model::name_value)
-                    {
-                        out.entry(id)
-                            .or_default()
-                            .skipped_triangles
-                            .push((range, kind));
-                    }
+                {
+                    out.entry(id)
+                        .or_default()
+                        .skipped_triangles
+                        .push((range, kind));
                 }
             }
             (Some(b"object"), b"part") => {
@@ -116,13 +112,13 @@ pub fn parse(xml: &[u8]) -> HashMap<u32, ObjectSettings> {
                 let subtype = attr("subtype")
                     .as_deref()
                     .and_then(super::model::name_value);
-                if let (Some(id), Some(part), Some(subtype)) = (object, part, subtype) {
-                    if subtype != "normal_part" {
-                        out.entry(id)
-                            .or_default()
-                            .skipped_components
-                            .push((part, subtype));
-                    }
+                if let (Some(id), Some(part), Some(subtype)) = (object, part, subtype)
+                    && subtype != "normal_part"
+                {
+                    out.entry(id)
+                        .or_default()
+                        .skipped_components
+                        .push((part, subtype));
                 }
             }
             _ => {}

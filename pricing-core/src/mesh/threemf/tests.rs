@@ -333,7 +333,15 @@ fn too_many_vertices_or_triangles_are_refused() {
     };
     let bytes = one_part("millimeter", &mesh_object(1, None, &cube10()), &item(1, ID));
     let err = read_bytes(&bytes, &few).expect_err("limit");
-    assert_eq!(err.code(), "too_many_triangles");
+    assert_eq!(err.code(), "too_many_vertices");
+    let nine = ReadLimits {
+        max_triangles: 9,
+        ..limits()
+    };
+    assert_eq!(
+        read_bytes(&bytes, &nine).expect_err("limit").code(),
+        "too_many_triangles"
+    );
     // Instances multiply: 12 triangles × 3 items over a limit of 30.
     let build = [item(1, ID), item(1, ID), item(1, ID)].concat();
     let bytes = one_part("millimeter", &mesh_object(1, None, &cube10()), &build);
