@@ -104,7 +104,7 @@ fn classify_around(half: &HalfEdges, v: u32, joins: Joins, out: &mut Edges) {
     let hub = list.len() > HUB_DEGREE;
     for (j, &(w, f)) in list.iter().enumerate() {
         // A smaller vertex that runs back owns the edge.
-        if w < v && half.run(w, v).triangles().next().is_some() {
+        if w < v && half.run(w, v).any() {
             continue;
         }
         // Each target once per vertex: only at its first half-edge in triangle order.

@@ -119,12 +119,18 @@ impl HalfEdges {
     /// The half-edges from `v` to `target`, in triangle order: a scan of `v`'s list, or a
     /// bisection of its sorted copy when `v` is a hub. Both give the same entries in the
     /// same order.
-    #[inline]
+    #[inline(always)]
     pub(super) fn run(&self, v: u32, target: u32) -> Run<'_> {
         let list = self.out(v);
         if list.len() <= HUB_DEGREE {
             return Run { list, target };
         }
+        self.hub_run(v, list, target)
+    }
+
+    /// [`HalfEdges::run`] at a hub, kept out of line so the common path stays a scan.
+    #[inline(never)]
+    fn hub_run<'a>(&'a self, v: u32, list: &'a [(u32, u32)], target: u32) -> Run<'a> {
         let Ok(h) = self.hubs.binary_search(&v) else {
             // Every vertex over the threshold is a hub, so this does not happen; a scan
             // would still be a correct answer.
@@ -151,8 +157,14 @@ pub(super) struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Whether any half-edge runs to the target.
+    #[inline(always)]
+    pub(super) fn any(self) -> bool {
+        self.list.iter().any(|e| e.0 == self.target)
+    }
+
     /// The triangles of the run, in triangle order.
-    #[inline]
+    #[inline(always)]
     pub(super) fn triangles(self) -> impl Iterator<Item = u32> {
         let target = self.target;
         self.list.iter().filter(move |e| e.0 == target).map(|e| e.1)
