@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::mesh::topology::{self, Repairs, Topology};
-use crate::mesh::{Format, Mesh};
+use crate::mesh::{Format, Loaded, Mesh};
 use crate::units::{self, Unit, UnitGuess};
 use crate::warning::Warning;
 
@@ -35,13 +35,15 @@ pub const UNCERTAIN_UNITS: f64 = 0.6;
 /// The unit decision as reported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitsReport {
-    /// The unit the geometry suggests.
+    /// The unit the geometry suggests, or, for a file that declares its unit (3MF), that
+    /// unit (nothing is detected then).
     pub detected: Unit,
     /// The factor that was applied to reach millimetres.
     pub scale_to_mm: f64,
     /// Confidence of the detection, 0..1.
     pub confidence: f64,
-    /// Where the scale came from: `detected`, `units` (given) or `scale` (given).
+    /// Where the scale came from: `detected`, `file` (the unit a 3MF declares, applied
+    /// on reading), `units` (given) or `scale` (given).
     pub source: &'static str,
     /// Why the detector chose `detected`.
     pub reason: String,
@@ -116,18 +118,35 @@ pub struct Part {
 /// Repairs, scales and measures `mesh` (in file units, as read).
 ///
 /// A [`Scaling::Factor`] that is not a positive finite number is ignored in favour of
-/// unit detection.
-pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
-    let raw_bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
-    let raw_size = [0, 1, 2].map(|k| raw_bounds.1[k] - raw_bounds.0[k]);
-    let stride = (mesh.positions.len() / 1000).max(1);
-    let guess: UnitGuess = units::detect(
-        raw_size,
-        mesh.positions
-            .iter()
-            .step_by(stride)
-            .flat_map(|p| p.map(|c| c as f64)),
-    );
+/// unit detection. A 3MF mesh (already in millimetres) is not detected again: this is
+/// [`analyze_declared`] with the unit unknown, taken as millimetres.
+pub fn analyze(mesh: Mesh, format: Format, scaling: Scaling) -> Part {
+    let declared = (format == Format::ThreeMf).then_some(Unit::Mm);
+    analyze_declared(mesh, format, declared, scaling)
+}
+
+/// [`analyze_declared`] on a read file, with the notes from reading (a skipped
+/// non-printable item, a skipped modifier) added to the warnings. The whole-file mesh is
+/// analysed; for one item use [`analyze_declared`] on [`Loaded::item_mesh`].
+pub fn analyze_loaded(loaded: Loaded, scaling: Scaling) -> Part {
+    let mut part = analyze_declared(loaded.mesh, loaded.format, loaded.declared_unit, scaling);
+    part.analysis.warnings.extend(loaded.warnings);
+    part
+}
+
+/// Like [`analyze`], for a mesh whose file declared its unit (`declared`, see
+/// [`Loaded::declared_unit`]): the mesh is already in millimetres, so under
+/// [`Scaling::Auto`] nothing is scaled or detected, and the report gives the declared
+/// unit with the source `file`. A unit or factor the user gives replaces the declared
+/// unit: it says what the numbers written in the file are, so `--units inch` on a 3MF
+/// declared in millimetres scales it ×25.4, and `--scale 2` on one declared in inches
+/// gives ×2 mm per written unit.
+pub fn analyze_declared(
+    mut mesh: Mesh,
+    format: Format,
+    declared: Option<Unit>,
+    scaling: Scaling,
+) -> Part {
     // A factor that is not a positive finite number cannot be applied; callers that take
     // it from users (CLI, worker params) reject it first, and the library falls back to
     // detection rather than producing NaN geometry.
@@ -135,11 +154,44 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
         Scaling::Factor(f) if !(f.is_finite() && f > 0.0) => Scaling::Auto,
         other => other,
     };
-    let (scale, source) = match scaling {
-        Scaling::Auto => (guess.unit.to_mm(), "detected"),
-        Scaling::Unit(u) => (u.to_mm(), "units"),
-        Scaling::Factor(f) => (f, "scale"),
+    let raw_bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
+    let (guess, scale, source, applied) = match declared {
+        Some(unit) => {
+            let (reported, source) = match scaling {
+                Scaling::Auto => (unit.to_mm(), "file"),
+                Scaling::Unit(u) => (u.to_mm(), "units"),
+                Scaling::Factor(f) => (f, "scale"),
+            };
+            let guess = UnitGuess {
+                unit,
+                confidence: 1.0,
+                reason: format!(
+                    "the file declares its unit as {unit}; coordinates were converted to millimetres on reading"
+                ),
+            };
+            // The mesh is in mm already: undo the declared unit, apply the chosen one.
+            (guess, reported, source, reported / unit.to_mm())
+        }
+        None => {
+            let raw_size = [0, 1, 2].map(|k| raw_bounds.1[k] - raw_bounds.0[k]);
+            let stride = (mesh.positions.len() / 1000).max(1);
+            let guess: UnitGuess = units::detect(
+                raw_size,
+                mesh.positions
+                    .iter()
+                    .step_by(stride)
+                    .flat_map(|p| p.map(|c| c as f64)),
+            );
+            let (scale, source) = match scaling {
+                Scaling::Auto => (guess.unit.to_mm(), "detected"),
+                Scaling::Unit(u) => (u.to_mm(), "units"),
+                Scaling::Factor(f) => (f, "scale"),
+            };
+            (guess, scale, source, scale)
+        }
     };
+    let scale_to_mm = scale;
+    let scale = applied;
     // Scale and drop on the bed in one pass: the printer sees the part as it lies.
     let lift = -raw_bounds.0[2] * scale;
     mesh.transform(|p| [p[0] * scale, p[1] * scale, p[2] * scale + lift]);
@@ -163,7 +215,7 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
         vertices: mesh.positions.len(),
         units: UnitsReport {
             detected: guess.unit,
-            scale_to_mm: scale,
+            scale_to_mm,
             confidence: round_to(guess.confidence, 3),
             source,
             reason: guess.reason,
@@ -185,7 +237,7 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
         repairs,
         warnings: Vec::new(),
     };
-    analysis.warnings = warnings(&analysis, scaling);
+    analysis.warnings = warnings(&analysis, scaling, declared.is_some());
     Part {
         mesh,
         topology,
@@ -198,7 +250,7 @@ fn round_to(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn warnings(a: &Analysis, scaling: Scaling) -> Vec<Warning> {
+fn warnings(a: &Analysis, scaling: Scaling, declared: bool) -> Vec<Warning> {
     let mut w = Vec::new();
     if a.open_edges > 0 {
         w.push(Warning::new(
@@ -255,6 +307,8 @@ fn warnings(a: &Analysis, scaling: Scaling) -> Vec<Warning> {
         ));
     }
     match scaling {
+        // A declared unit was applied, not guessed: nothing to warn about.
+        _ if declared => {}
         Scaling::Auto if a.units.detected != Unit::Mm => w.push(Warning::new(
             "units_converted",
             format!(

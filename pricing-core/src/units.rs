@@ -12,6 +12,10 @@
 //!    inches; the reverse points to a metric unit.
 //!
 //! The scores are log-likelihoods; the confidence is the winner's softmax share.
+//!
+//! A 3MF declares its unit (micron, millimeter, centimeter, inch, foot or meter), so its
+//! unit is never detected: [`Unit`] also names the two declared units the detector does
+//! not consider ([`Unit::Micron`], [`Unit::Foot`]).
 
 use serde::Serialize;
 
@@ -27,11 +31,38 @@ pub enum Unit {
     M,
     /// Inches.
     Inch,
+    /// Micrometres (a 3MF `unit="micron"`; never detected).
+    Micron,
+    /// Feet (a 3MF `unit="foot"`; never detected).
+    Foot,
 }
 
 impl Unit {
-    /// All units, in the order they are reported.
-    pub const ALL: [Unit; 4] = [Unit::Mm, Unit::Cm, Unit::M, Unit::Inch];
+    /// The units the detector weighs, in the order they are reported.
+    pub const DETECTED: [Unit; 4] = [Unit::Mm, Unit::Cm, Unit::M, Unit::Inch];
+    /// Every unit, including those only a file can declare.
+    pub const ALL: [Unit; 6] = [
+        Unit::Micron,
+        Unit::Mm,
+        Unit::Cm,
+        Unit::M,
+        Unit::Inch,
+        Unit::Foot,
+    ];
+
+    /// The unit a 3MF model's `unit` attribute names (the 3MF core specification's six
+    /// values), or `None` for anything else.
+    pub fn from_3mf(name: &str) -> Option<Unit> {
+        match name {
+            "micron" => Some(Unit::Micron),
+            "millimeter" => Some(Unit::Mm),
+            "centimeter" => Some(Unit::Cm),
+            "inch" => Some(Unit::Inch),
+            "foot" => Some(Unit::Foot),
+            "meter" => Some(Unit::M),
+            _ => None,
+        }
+    }
 
     /// Millimetres per unit.
     pub fn to_mm(self) -> f64 {
@@ -40,16 +71,20 @@ impl Unit {
             Unit::Cm => 10.0,
             Unit::M => 1000.0,
             Unit::Inch => 25.4,
+            Unit::Micron => 0.001,
+            Unit::Foot => 304.8,
         }
     }
 
-    /// The unit's short name: `mm`, `cm`, `m`, `inch`.
+    /// The unit's short name: `mm`, `cm`, `m`, `inch`, `micron`, `foot`.
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Mm => "mm",
             Unit::Cm => "cm",
             Unit::M => "m",
             Unit::Inch => "inch",
+            Unit::Micron => "micron",
+            Unit::Foot => "foot",
         }
     }
 
@@ -62,6 +97,8 @@ impl Unit {
             Unit::Inch => -0.5,
             Unit::M => -1.0,
             Unit::Cm => -1.5,
+            // Not weighed by the detector ([`Unit::DETECTED`]); rare if they were.
+            Unit::Micron | Unit::Foot => -3.0,
         }
     }
 
@@ -69,6 +106,7 @@ impl Unit {
     fn round_grid(self) -> f64 {
         match self {
             Unit::Inch => 1.0 / 16.0,
+            Unit::Foot => 1.0 / 192.0,
             other => 0.1 / other.to_mm(),
         }
     }
@@ -82,7 +120,12 @@ impl std::str::FromStr for Unit {
             "cm" | "centimetre" | "centimeter" => Ok(Unit::Cm),
             "m" | "metre" | "meter" => Ok(Unit::M),
             "in" | "inch" | "inches" => Ok(Unit::Inch),
-            other => Err(format!("unknown unit `{other}`: use mm, cm, m or inch")),
+            "um" | "µm" | "micron" | "microns" | "micrometre" | "micrometer" => Ok(Unit::Micron),
+            "ft" | "foot" | "feet" => Ok(Unit::Foot),
+            other => Err(format!(
+                "unknown unit `{}`: use mm, cm, m, inch, micron or foot",
+                crate::mesh::error::clip(other)
+            )),
         }
     }
 }
@@ -138,10 +181,10 @@ pub fn detect(size: [f64; 3], coordinates: impl Iterator<Item = f64>) -> UnitGue
             .count();
         round as f64 / values.len() as f64
     };
-    let shares: Vec<f64> = Unit::ALL.iter().map(|&u| round_share(u)).collect();
+    let shares: Vec<f64> = Unit::DETECTED.iter().map(|&u| round_share(u)).collect();
     let mean_share = shares.iter().sum::<f64>() / shares.len() as f64;
 
-    let scores: Vec<f64> = Unit::ALL
+    let scores: Vec<f64> = Unit::DETECTED
         .iter()
         .zip(&shares)
         .map(|(&u, &share)| {
@@ -154,12 +197,12 @@ pub fn detect(size: [f64; 3], coordinates: impl Iterator<Item = f64>) -> UnitGue
     let max = scores[best];
     let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
     let confidence = 1.0 / total;
-    let unit = Unit::ALL[best];
+    let unit = Unit::DETECTED[best];
 
     let runner_up = (0..scores.len())
         .filter(|&i| i != best)
         .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
-        .map(|i| Unit::ALL[i]);
+        .map(|i| Unit::DETECTED[i]);
     let mut reason = format!(
         "largest dimension {:.4} {} = {:.1} mm, a {} size for a printed part",
         largest,
@@ -252,5 +295,22 @@ mod tests {
         assert_eq!("INCH".parse::<Unit>(), Ok(Unit::Inch));
         assert_eq!("in".parse::<Unit>(), Ok(Unit::Inch));
         assert!("furlong".parse::<Unit>().is_err());
+        assert_eq!("micron".parse::<Unit>(), Ok(Unit::Micron));
+        assert_eq!("ft".parse::<Unit>(), Ok(Unit::Foot));
+    }
+
+    #[test]
+    fn every_3mf_unit_converts_to_millimetres() {
+        for (name, mm) in [
+            ("micron", 0.001),
+            ("millimeter", 1.0),
+            ("centimeter", 10.0),
+            ("inch", 25.4),
+            ("foot", 304.8),
+            ("meter", 1000.0),
+        ] {
+            assert_eq!(Unit::from_3mf(name).map(Unit::to_mm), Some(mm), "{name}");
+        }
+        assert_eq!(Unit::from_3mf("furlong"), None);
     }
 }

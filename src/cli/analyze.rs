@@ -17,7 +17,7 @@ use super::{
 /// Arguments of `pricing analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Mesh files (binary or ASCII STL, OBJ; gzip-compressed too) or directories to
+    /// Mesh files (binary or ASCII STL, OBJ, 3MF; STL and OBJ gzip-compressed too) or directories to
     /// search for them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

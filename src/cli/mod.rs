@@ -97,7 +97,7 @@ impl LimitArgs {
 /// Reads and analyses one file.
 pub fn load_part(path: &Path, scaling: Scaling, limits: &LimitArgs) -> Result<Part, MeshError> {
     let loaded = mesh::read_path(path, &limits.read_limits())?;
-    Ok(analysis::analyze(loaded.mesh, loaded.format, scaling))
+    Ok(analysis::analyze_loaded(loaded, scaling))
 }
 
 /// The JSON line written for a file that failed.
@@ -106,7 +106,7 @@ pub fn error_json(file: &str, code: &str, message: &str) -> String {
 }
 
 /// File endings a directory is searched for (case-insensitive).
-const MESH_EXTENSIONS: [&str; 4] = [".stl", ".obj", ".stl.gz", ".obj.gz"];
+const MESH_EXTENSIONS: [&str; 5] = [".stl", ".obj", ".stl.gz", ".obj.gz", ".3mf"];
 
 /// Files as given, directories replaced by the meshes in them (recursively, sorted).
 /// A directory without meshes is a usage error: the user named the wrong folder.

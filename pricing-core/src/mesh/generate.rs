@@ -127,3 +127,23 @@ pub fn cuboid(min: [f64; 3], max: [f64; 3]) -> Mesh {
         triangles,
     }
 }
+
+/// A fan of `n` triangles around one hub vertex: a flat disc of radius 10 with the hub at
+/// its centre, so the hub has degree `n` (the shape that made edge classification
+/// quadratic in the vertex degree, issue 14). Open along the rim.
+pub fn fan(n: usize) -> Mesh {
+    let n = n.max(3);
+    let mut positions = Vec::with_capacity(n + 1);
+    positions.push([0.0f32, 0.0, 0.0]);
+    for i in 0..n {
+        let a = i as f64 / n as f64 * std::f64::consts::TAU;
+        positions.push([(10.0 * a.cos()) as f32, (10.0 * a.sin()) as f32, 0.0]);
+    }
+    let triangles = (0..n as u32)
+        .map(|i| [0, 1 + i, 1 + (i + 1) % n as u32])
+        .collect();
+    Mesh {
+        positions,
+        triangles,
+    }
+}

@@ -1,17 +1,24 @@
 //! Meshes: reading them from bytes or files, and the indexed [`Mesh`] every later stage uses.
 //!
 //! - [`read_bytes`] / [`read_path`] detect the format by content ([`format`]), parse it
-//!   ([`stl_binary`], [`stl_ascii`], [`obj`]) under [`ReadLimits`], and weld corners into
-//!   shared vertices ([`weld`]).
+//!   ([`stl_binary`], [`stl_ascii`], [`obj`], [`threemf`]) under [`ReadLimits`], and weld
+//!   corners into shared vertices ([`weld`]). A file that is not a mesh is refused for
+//!   what it is ([`MeshError::Unsupported`]).
+//! - The result, [`Loaded`], holds the whole file as one [`Mesh`] (what is priced as one
+//!   print) and the file's [`Item`]s: every build item of a 3MF, or the one whole file;
+//!   [`Loaded::split_bodies`] makes each body of an STL or OBJ (or each OBJ object or
+//!   group) an item ([`bodies`]).
 //! - [`topology`] finds shells, open and non-manifold edges, and repairs what is cheap and
 //!   safe.
 
+pub mod bodies;
 pub mod error;
 pub mod format;
 pub mod generate;
 pub mod obj;
 pub mod stl_ascii;
 pub mod stl_binary;
+pub mod threemf;
 pub mod topology;
 pub mod weld;
 
@@ -20,9 +27,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-pub use error::MeshError;
+pub use error::{MeshError, Unsupported};
 pub use format::Format;
 
+use crate::units::Unit;
+use crate::warning::Warning;
 use format::Detected;
 
 /// An indexed triangle mesh, in the file's own units until scaled.
@@ -140,15 +149,117 @@ impl Default for ReadLimits {
     }
 }
 
-/// A mesh and the format it was read from.
+/// One thing the customer orders from a file: a build item of a 3MF (or several of one
+/// object, see below), a body of a split STL, an OBJ group, or the whole file.
+///
+/// **Instances.** Build items that place the same object (and part number) count as one
+/// item with `quantity` N when their transforms differ only by a rigid motion (a
+/// rotation and a translation, no mirror): the same part is printed N times, wherever it
+/// lies on the plate. Build items of one object with different scales, shears or a mirror
+/// are different parts and become separate items. The test is on the linear parts `A`, `B`
+/// of the two transforms: `B·A⁻¹` must be orthonormal with determinant +1 (to 1e-6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The name the file gives: the 3MF object's `name` (or the slicer's name for it in
+    /// `Metadata/`), the OBJ object or group; `None` when the file names none (the caller
+    /// names it after the file).
+    pub name: Option<String>,
+    /// The 3MF part number (`partnumber` of the build item, else of the object).
+    pub part_number: Option<String>,
+    /// How many are printed.
+    pub quantity: u32,
+    /// The item's own mesh, one instance of it, in the same units as [`Loaded::mesh`]
+    /// (millimetres for a 3MF, after its transform and unit). `None` when the item is the
+    /// whole file, so a one-part upload is not held twice: use [`Loaded::item_mesh`].
+    pub mesh: Option<Mesh>,
+}
+
+/// A read file: its whole mesh, its format, and its items.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The welded mesh, in the file's units.
+    /// The whole file as one welded mesh: for STL and OBJ in the file's units, as read;
+    /// for a 3MF every printable build item (each instance) placed by its transform, in
+    /// millimetres. This is what is priced as one print.
     pub mesh: Mesh,
     /// What the file was.
     pub format: Format,
     /// Whether the bytes were gzip-compressed.
     pub gzipped: bool,
+    /// The unit the file declares (a 3MF's model `unit`), already applied: `mesh` and the
+    /// items are then in millimetres and the unit must not be detected again. `None` for
+    /// STL and OBJ, which carry no unit.
+    pub declared_unit: Option<Unit>,
+    /// What the customer orders: for a 3MF every printable build item, otherwise the one
+    /// whole file (see [`Loaded::split_bodies`]).
+    pub items: Vec<Item>,
+    /// Notes from reading (a skipped non-printable item, a skipped modifier), each with
+    /// a code.
+    pub warnings: Vec<Warning>,
+    /// OBJ objects and groups as named triangle ranges of `mesh`, for
+    /// [`Loaded::split_bodies`].
+    obj_groups: Vec<(String, std::ops::Range<usize>)>,
+}
+
+impl Loaded {
+    /// The mesh of `item` (one instance): its own, or the whole file's.
+    pub fn item_mesh<'a>(&'a self, item: &'a Item) -> &'a Mesh {
+        item.mesh.as_ref().unwrap_or(&self.mesh)
+    }
+
+    /// Makes each separate part of an STL or OBJ an item (for `--split-bodies`): an
+    /// OBJ's objects and groups when it has two or more (what its author declared wins),
+    /// otherwise each body, a cavity staying with the body around it
+    /// ([`bodies::split`]). A 3MF is left as it is: its build items already are its
+    /// parts. `mesh` is not changed, so the whole-file figures stay as they were.
+    pub fn split_bodies(&mut self) {
+        if self.format == Format::ThreeMf {
+            return;
+        }
+        let parts: Vec<(Option<String>, Mesh)> = if self.obj_groups.len() >= 2 {
+            self.obj_groups
+                .iter()
+                .map(|(name, range)| {
+                    let tris: Vec<u32> = (range.start as u32..range.end as u32).collect();
+                    (Some(name.clone()), bodies::extract(&self.mesh, &tris))
+                })
+                .collect()
+        } else {
+            let mut found = bodies::split(&self.mesh);
+            if found.len() < 2 {
+                return;
+            }
+            found
+                .drain(..)
+                .map(|b| (None, bodies::extract(&self.mesh, &b)))
+                .collect()
+        };
+        self.items = parts
+            .into_iter()
+            .map(|(name, mesh)| Item {
+                name,
+                part_number: None,
+                quantity: 1,
+                mesh: Some(mesh),
+            })
+            .collect();
+    }
+
+    fn whole(mesh: Mesh, format: Format, gzipped: bool) -> Loaded {
+        Loaded {
+            mesh,
+            format,
+            gzipped,
+            declared_unit: None,
+            items: vec![Item {
+                name: None,
+                part_number: None,
+                quantity: 1,
+                mesh: None,
+            }],
+            warnings: Vec::new(),
+            obj_groups: Vec::new(),
+        }
+    }
 }
 
 /// Reads a mesh from bytes in memory, detecting the format from the content.
@@ -172,40 +283,36 @@ pub fn read_bytes(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError
             match format::detect(&inflated) {
                 Detected::Mesh(f) => parse_as(f, &inflated, limits, true),
                 Detected::BrokenBinary => parse_as(Format::StlBinary, &inflated, limits, true),
+                Detected::Unsupported(kind) => Err(MeshError::Unsupported { kind }),
+                Detected::Zip => threemf::read(&inflated, limits).map(|mut l| {
+                    l.gzipped = true;
+                    l
+                }),
                 Detected::Gzip | Detected::Unknown => Err(MeshError::UnknownFormat {
                     detail: format!("decompressed, {}", format::describe_start(&inflated)),
                 }),
             }
         }
+        Detected::Zip => threemf::read(bytes, limits),
         Detected::Mesh(f) => parse_as(f, bytes, limits, false),
         Detected::BrokenBinary => parse_as(Format::StlBinary, bytes, limits, false),
+        Detected::Unsupported(kind) => Err(MeshError::Unsupported { kind }),
         Detected::Unknown => Err(MeshError::UnknownFormat {
             detail: format::describe_start(bytes),
         }),
     }
 }
 
-/// Reads a mesh from a file. The size is checked before the file is read.
+/// Reads a mesh from a file. Anything that is not a regular file (a FIFO, a device such
+/// as `/dev/zero`, a socket, a directory) is refused before it is opened for reading, so
+/// nothing blocks in `open` or streams forever; the size is checked before the file is
+/// read.
 pub fn read_path(path: &Path, limits: &ReadLimits) -> Result<Loaded, MeshError> {
-    let io = |source| MeshError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
-    if size > limits.max_bytes {
-        return Err(MeshError::TooLarge {
-            size,
-            limit: limits.max_bytes,
-        });
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    // `take` guards against a file that grows while it is read.
-    file.take(limits.max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    let bytes = file_bytes::read(path, limits.max_bytes)?;
     read_bytes(&bytes, limits)
 }
+
+mod file_bytes;
 
 fn parse_as(
     format: Format,
@@ -213,19 +320,23 @@ fn parse_as(
     limits: &ReadLimits,
     gzipped: bool,
 ) -> Result<Loaded, MeshError> {
+    let mut obj_groups = Vec::new();
     let mesh = match format {
         Format::StlBinary => stl_binary::parse(bytes, limits)?,
         Format::StlAscii => stl_ascii::parse(bytes, limits)?,
-        Format::Obj => obj::parse(bytes, limits)?,
+        Format::Obj => {
+            let (mesh, groups) = obj::parse_with_groups(bytes, limits)?;
+            obj_groups = groups;
+            mesh
+        }
+        Format::ThreeMf => return threemf::read(bytes, limits),
     };
     if mesh.triangles.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    Ok(Loaded {
-        mesh,
-        format,
-        gzipped,
-    })
+    let mut loaded = Loaded::whole(mesh, format, gzipped);
+    loaded.obj_groups = obj_groups;
+    Ok(loaded)
 }
 
 /// Decompresses gzip, stopping at `limit` bytes so a zip bomb cannot exhaust memory.

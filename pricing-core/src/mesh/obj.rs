@@ -8,11 +8,21 @@
 
 use std::io::Cursor;
 
-use super::error::MeshError;
+use super::error::{MeshError, clipped};
 use super::{Mesh, ReadLimits};
+
+/// Named triangle ranges: an OBJ's objects and groups.
+pub type Groups = Vec<(String, std::ops::Range<usize>)>;
 
 /// Parses OBJ text.
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
+    parse_with_groups(bytes, limits).map(|(mesh, _)| mesh)
+}
+
+/// Parses OBJ text, and names the triangle range of every object and group (tobj's
+/// models, in file order) that has triangles. The welded mesh keeps the triangles in
+/// that order, so the ranges index its `triangles`.
+pub fn parse_with_groups(bytes: &[u8], limits: &ReadLimits) -> Result<(Mesh, Groups), MeshError> {
     let options = tobj::LoadOptions {
         triangulate: true,
         single_index: false,
@@ -31,7 +41,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
             message: "the OBJ parser failed on this file (malformed face or index?)".into(),
         })?;
     let (models, _materials) = loaded.map_err(|e| MeshError::Obj {
-        message: e.to_string(),
+        message: clipped(&e.to_string()),
     })?;
 
     let total_corners: usize = models.iter().map(|m| m.mesh.indices.len()).sum();
@@ -43,19 +53,30 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
         });
     }
     let mut corners: Vec<[f32; 3]> = Vec::with_capacity(total_corners);
+    let mut groups = Vec::new();
     for model in &models {
+        let first = corners.len() / 3;
         let p = &model.mesh.positions;
         for &i in &model.mesh.indices {
             let at = i as usize * 3;
             let xyz = p.get(at..at + 3).ok_or_else(|| MeshError::Obj {
                 message: format!(
                     "object `{}` refers to vertex {} but has only {}",
-                    model.name,
+                    clipped(&model.name),
                     i as usize + 1,
                     p.len() / 3
                 ),
             })?;
             corners.push([xyz[0], xyz[1], xyz[2]]);
+        }
+        let end = corners.len() / 3;
+        if end > first {
+            let name = if model.name.is_empty() {
+                format!("group {}", groups.len() + 1)
+            } else {
+                model.name.clone()
+            };
+            groups.push((name, first..end));
         }
     }
     // tobj yields whole triangles after triangulation; a stray remainder would be a bug
@@ -64,7 +85,15 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    Mesh::weld(corners.len() / 3, |t| {
+    let mesh = Mesh::weld(corners.len() / 3, |t| {
         [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]]
-    })
+    })?;
+    // Ranges past a truncated remainder (never expected) are cut to the mesh.
+    let n = mesh.triangles.len();
+    let groups = groups
+        .into_iter()
+        .map(|(name, r)| (name, r.start.min(n)..r.end.min(n)))
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
+    Ok((mesh, groups))
 }

@@ -5,7 +5,7 @@
 //! geometry is strict: a facet must hold exactly three `vertex` lines of three finite
 //! numbers. Errors carry the 1-based line number.
 
-use super::error::MeshError;
+use super::error::{MeshError, clip};
 use super::{Mesh, ReadLimits};
 
 /// Parses ASCII STL text.
@@ -51,7 +51,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
                         .ok_or_else(|| syntax(line, "`vertex` needs three numbers"))?;
                     *v = word
                         .parse()
-                        .map_err(|_| syntax(line, &format!("`{word}` is not a number")))?;
+                        .map_err(|_| syntax(line, &format!("`{}` is not a number", clip(word))))?;
                 }
                 if words.next().is_some() {
                     return Err(syntax(line, "`vertex` has more than three numbers"));
@@ -86,10 +86,11 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
             }
             other => {
                 let shown: String = other.chars().take(24).collect();
+                let cut = if shown.len() < other.len() { "…" } else { "" };
                 return Err(syntax(
                     line,
                     &format!(
-                        "unexpected `{shown}`; expected facet, outer loop, vertex, endloop, endfacet or endsolid"
+                        "unexpected `{shown}{cut}`; expected facet, outer loop, vertex, endloop, endfacet or endsolid"
                     ),
                 ));
             }

@@ -66,16 +66,29 @@ fn truncated_binary_names_the_declared_count_and_sizes() {
 fn a_header_claiming_four_billion_triangles_does_not_allocate_for_them() {
     let mut bytes = stl_binary::write(&tetra());
     bytes[80..84].copy_from_slice(&u32::MAX.to_le_bytes());
+    // 284 bytes cannot be a cut-off 200 GB file: it is named as not an STL at all,
+    // before anything is allocated.
     let err = read_bytes(&bytes, &limits()).expect_err("hostile count");
-    assert!(matches!(err, MeshError::TooManyTriangles { count, .. } if count == u32::MAX as u64));
-    // Under a generous triangle limit the size arithmetic still catches it.
-    let generous = ReadLimits {
-        max_triangles: u64::MAX,
+    assert!(matches!(err, MeshError::UnknownFormat { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("would declare 4294967295 triangles"),
+        "{err}"
+    );
+    // A count a fair share of the bytes could hold is a truncated upload, checked
+    // against the triangle limit first.
+    bytes[80..84].copy_from_slice(&5u32.to_le_bytes());
+    assert!(matches!(
+        read_bytes(&bytes, &limits()),
+        Err(MeshError::Truncated { declared: 5, .. })
+    ));
+    let strict = ReadLimits {
+        max_triangles: 3,
         ..limits()
     };
     assert!(matches!(
-        read_bytes(&bytes, &generous),
-        Err(MeshError::Truncated { .. })
+        read_bytes(&bytes, &strict),
+        Err(MeshError::TooManyTriangles { count: 5, .. })
     ));
 }
 
@@ -213,9 +226,78 @@ fn obj_without_faces_has_no_triangles() {
 
 #[test]
 fn unknown_format_says_what_it_saw() {
-    let err = read_bytes(b"%PDF-1.7 not a mesh", &limits()).expect_err("pdf");
+    let err = read_bytes(b"Dear customer, here is the part", &limits()).expect_err("prose");
     assert!(matches!(err, MeshError::UnknownFormat { .. }));
-    assert!(err.to_string().contains("%PDF"), "{err}");
+    assert!(err.to_string().contains("Dear customer"), "{err}");
+}
+
+#[test]
+fn a_pdf_a_step_file_and_a_program_are_named() {
+    let err = read_bytes(b"%PDF-1.7 not a mesh", &limits()).expect_err("pdf");
+    assert_eq!(err.code(), "pdf_not_a_mesh");
+    let err = read_bytes(b"ISO-10303-21;\nHEADER;\n", &limits()).expect_err("step");
+    assert_eq!(err.code(), "step_not_supported");
+    assert_eq!(
+        err.to_string(),
+        "STEP is not supported: export STL or 3MF from your CAD"
+    );
+    // An ELF whose size fits 84 + 50·n, as `/bin/true` happened to.
+    let mut elf = vec![0u8; 84 + 50 * 7];
+    elf[..4].copy_from_slice(b"\x7fELF");
+    elf[80..84].copy_from_slice(&7u32.to_le_bytes());
+    let err = read_bytes(&elf, &limits()).expect_err("program");
+    assert_eq!(err.code(), "program_not_a_mesh");
+}
+
+#[test]
+fn error_messages_stay_short_whatever_the_input() {
+    // A 5 MB word where a number belongs (issue 14 saw a 50 MB message from 50 MB).
+    let word = "x".repeat(5_000_000);
+    let text = format!("solid a\nfacet normal 0 0 1\nouter loop\nvertex 0 0 {word}\n");
+    let err = read_bytes(text.as_bytes(), &limits()).expect_err("syntax");
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
+    let text = format!("solid a\n{word}\n");
+    let err = read_bytes(text.as_bytes(), &limits()).expect_err("keyword");
+    assert!(err.to_string().len() < 400);
+    let err = read_bytes(word.as_bytes(), &limits()).expect_err("unknown");
+    assert!(err.to_string().len() < 400);
+    let obj = format!("o {word}\nv 0 0 0\nf 1 2 3\n");
+    let err = read_bytes(obj.as_bytes(), &limits()).expect_err("obj");
+    assert!(err.to_string().len() < 600, "{err}");
+    for e in [
+        MeshError::AsciiSyntax {
+            line: 1,
+            message: word.clone(),
+        },
+        MeshError::Obj {
+            message: word.clone(),
+        },
+        MeshError::UnknownFormat {
+            detail: word.clone(),
+        },
+        MeshError::Zip {
+            detail: word.clone(),
+        },
+        MeshError::ThreeMf {
+            part: word.clone(),
+            detail: word.clone(),
+        },
+        MeshError::NotAFile {
+            path: word.clone().into(),
+            kind: "a FIFO",
+        },
+    ] {
+        assert!(
+            e.to_string().len() < 700,
+            "{}: {}",
+            e.code(),
+            e.to_string().len()
+        );
+    }
 }
 
 #[test]
@@ -268,6 +350,26 @@ fn every_error_has_a_distinct_code() {
         MeshError::AsciiSyntax {
             line: 1,
             message: "x".into(),
+        },
+        MeshError::ZipWithoutModel { entries: 1 },
+        MeshError::Zip { detail: "x".into() },
+        MeshError::ThreeMf {
+            part: "x".into(),
+            detail: "x".into(),
+        },
+        MeshError::ArchiveLimit {
+            what: "x",
+            limit: 1,
+        },
+        MeshError::NotAFile {
+            path: "x".into(),
+            kind: "x",
+        },
+        MeshError::Unsupported {
+            kind: Unsupported::Step,
+        },
+        MeshError::Unsupported {
+            kind: Unsupported::Program,
         },
     ];
     let mut codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();

@@ -286,7 +286,7 @@ pub fn quote_bytes(
     request.validate()?;
     let scaling = request.scaling()?;
     let loaded = mesh::read_bytes(bytes, limits)?;
-    let part = analysis::analyze(loaded.mesh, loaded.format, scaling);
+    let part = analysis::analyze_loaded(loaded, scaling);
     let (estimate, price) = quoter.quote_with_estimate(&part, request)?;
     Ok(QuoteDocument {
         file: file.to_string(),

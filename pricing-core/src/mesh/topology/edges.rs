@@ -4,6 +4,8 @@
 //! The edge {v, w} belongs to the smaller of its vertices that has a half-edge on it.
 //! From `v`, a half-edge to a smaller `w` is skipped as soon as `w` is seen to run back
 //! to `v`, which is half the half-edges of a closed mesh at the cost of a short scan.
+//! Lookups at high-degree vertices bisect a sorted copy of their list
+//! ([`HalfEdges::run`]), so the pass is O(triangles · log degree) whatever the degrees.
 //!
 //! What the classification feeds is chosen by the caller: the shells' union-find (the
 //! common path, which stores nothing per edge), or a list of [`Pair`]s for the
@@ -11,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::half_edges::HalfEdges;
+use super::half_edges::{HUB_DEGREE, HalfEdges, Run};
 use super::union_find::UnionFind;
 
 /// Vertices per parallel task.
@@ -91,24 +93,44 @@ pub(super) fn classify(half: &HalfEdges, joins: Joins) -> Edges {
 }
 
 /// The edges `v` owns.
+///
+/// Every lookup goes through [`HalfEdges::run`], a scan for ordinary vertices and a
+/// bisection for hubs, so the work is O(degree) per vertex of ordinary degree and
+/// O(degree · log degree) per hub, never quadratic (issue 14: a 200k-triangle fan took
+/// 30 s). The edges, joins and their order are the same as a plain scan would give.
 #[inline]
 fn classify_around(half: &HalfEdges, v: u32, joins: Joins, out: &mut Edges) {
     let list = half.out(v);
-    for (j, &(w, _)) in list.iter().enumerate() {
-        let back = half.out(w);
+    let hub = list.len() > HUB_DEGREE;
+    for (j, &(w, f)) in list.iter().enumerate() {
         // A smaller vertex that runs back owns the edge.
-        if w < v && back.iter().any(|&(x, _)| x == v) {
+        if w < v && half.run(w, v).any() {
             continue;
         }
-        // Each target once per vertex.
-        if list[..j].iter().any(|&(x, _)| x == w) {
+        // Each target once per vertex: only at its first half-edge in triangle order.
+        let first_time = if hub {
+            half.run(v, w).triangles().next() == Some(f)
+        } else {
+            !list[..j].iter().any(|&(x, _)| x == w)
+        };
+        if !first_time {
             continue;
         }
-        let forward = Incident::gather(&list[j..], w);
+        // The half-edges v→w: from here on in v's own list (none came before), or the
+        // hub's run.
+        let forward_run = if hub {
+            half.run(v, w)
+        } else {
+            Run {
+                list: &list[j..],
+                target: w,
+            }
+        };
+        let forward = Incident::gather(forward_run.triangles());
         let backward = if w < v {
             Incident::default()
         } else {
-            Incident::gather(back, v)
+            Incident::gather(half.run(w, v).triangles())
         };
         match (forward.count, backward.count) {
             (1, 0) => out.open_edge_triangles.push(forward.first[0]),
@@ -126,14 +148,10 @@ fn classify_around(half: &HalfEdges, v: u32, joins: Joins, out: &mut Edges) {
                 // Three or more triangles: join them all into one shell, without
                 // orientation.
                 out.non_manifold += 1;
-                let mut all = list
-                    .iter()
-                    .filter(|e| e.0 == w)
-                    .chain(back.iter().filter(|e| e.0 == v))
-                    .map(|e| e.1);
+                let mut all = forward_run.triangles().chain(half.run(w, v).triangles());
                 if let Some(first) = all.next() {
-                    for f in all {
-                        out.join(joins, first, f, None);
+                    for g in all {
+                        out.join(joins, first, g, None);
                     }
                 }
             }
@@ -151,16 +169,97 @@ struct Incident {
 
 impl Incident {
     #[inline]
-    fn gather(list: &[(u32, u32)], target: u32) -> Incident {
+    fn gather(triangles: impl Iterator<Item = u32>) -> Incident {
         let mut inc = Incident::default();
-        for &(x, f) in list {
-            if x == target {
-                if inc.count < 2 {
-                    inc.first[inc.count] = f;
-                }
-                inc.count += 1;
+        for f in triangles {
+            if inc.count < 2 {
+                inc.first[inc.count] = f;
             }
+            inc.count += 1;
         }
         inc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// The classification by a map of undirected edges: (open, inconsistent,
+    /// non-manifold) counts and the shells as sets of triangles.
+    fn reference(triangles: &[[u32; 3]]) -> (usize, usize, usize, Vec<u32>) {
+        let mut edges: HashMap<(u32, u32), Vec<(u32, bool)>> = HashMap::new();
+        for (f, t) in triangles.iter().enumerate() {
+            for k in 0..3 {
+                let (a, b) = (t[k], t[(k + 1) % 3]);
+                edges
+                    .entry((a.min(b), a.max(b)))
+                    .or_default()
+                    .push((f as u32, a < b));
+            }
+        }
+        let uf = UnionFind::new(triangles.len());
+        let (mut open, mut inconsistent, mut non_manifold) = (0, 0, 0);
+        for uses in edges.values() {
+            match uses.len() {
+                1 => open += 1,
+                2 => {
+                    if uses[0].1 == uses[1].1 {
+                        inconsistent += 1;
+                    }
+                }
+                _ => non_manifold += 1,
+            }
+            for u in &uses[1..] {
+                uf.union(uses[0].0, u.0);
+            }
+        }
+        (open, inconsistent, non_manifold, uf.into_sets().0)
+    }
+
+    fn ours(triangles: &[[u32; 3]], vertices: usize) -> (usize, usize, usize, Vec<u32>) {
+        let half = HalfEdges::build(triangles, vertices);
+        let uf = UnionFind::new(triangles.len());
+        let e = classify(&half, Joins::Shells(&uf));
+        (
+            e.open_edge_triangles.len(),
+            e.inconsistent,
+            e.non_manifold,
+            uf.into_sets().0,
+        )
+    }
+
+    #[test]
+    fn hubs_classify_like_a_map_of_edges() {
+        // A fan of 300 triangles around vertex 0 (a hub), closed on the far side by a
+        // second fan around vertex 301 (another hub), with spokes of the first fan
+        // doubled the same way (inconsistent), tripled (non-manifold), and a separate
+        // small fan that stays open.
+        let n = 300u32;
+        let rim = |i: u32| 1 + i % n;
+        let mut tris: Vec<[u32; 3]> = (0..n).map(|i| [0, rim(i), rim(i + 1)]).collect();
+        tris.extend((0..n).map(|i| [n + 1, rim(i + 1), rim(i)]));
+        tris.push([0, rim(7), 400]); // third triangle on spoke 0-8: non-manifold
+        tris.push([rim(20), 0, 401]); // a third use of spoke 0-21, running back
+        tris.push([0, rim(50), 402]); // a third use of spoke 0-51
+        let small: Vec<[u32; 3]> = (0..40).map(|i| [500, 510 + i, 511 + i]).collect();
+        tris.extend(small);
+        // Two triangles running the same way over one edge, away from the hubs.
+        tris.push([600, 601, 602]);
+        tris.push([600, 601, 603]);
+        let expected = reference(&tris);
+        assert_eq!(ours(&tris, 700), expected);
+        assert!(expected.1 >= 1 && expected.2 >= 3, "{expected:?}");
+    }
+
+    #[test]
+    fn a_fan_of_many_triangles_is_one_open_shell() {
+        let n = 20_000u32;
+        let tris: Vec<[u32; 3]> = (0..n).map(|i| [0, 1 + i, 1 + (i + 1) % n]).collect();
+        let (open, inconsistent, non_manifold, shells) = ours(&tris, n as usize + 1);
+        assert_eq!((open, inconsistent, non_manifold), (n as usize, 0, 0));
+        assert!(shells.iter().all(|&s| s == 0));
     }
 }

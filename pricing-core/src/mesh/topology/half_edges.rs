@@ -10,8 +10,20 @@
 //! step, and every list comes out in triangle order whatever the thread count, so the
 //! results built on it (pair order, reorientation) are deterministic. Scanning the
 //! triangle list once per thread costs less than the scattered writes it parallelises.
+//!
+//! **Hubs.** Edge classification looks up, for a vertex, the half-edges running to one
+//! target. A linear scan of the list is the fastest lookup at the degrees of real meshes
+//! (about six), but quadratic at a vertex of degree 200k (a fan, a cone's apex, an OBJ
+//! polygon of millions of vertices triangulated around its first vertex: issue 14). So
+//! every vertex whose degree is over [`HUB_DEGREE`] also gets its list sorted by
+//! (target, triangle), searched by bisection. Real meshes have few or no hubs, so the
+//! common path is unchanged; a hostile one costs O(d log d) per hub instead of O(d²).
 
 use rayon::prelude::*;
+
+/// Out-degree above which a vertex's half-edges are also kept sorted by target. Below
+/// it, a scan of the list costs less than a search (and is what normal meshes need).
+pub(super) const HUB_DEGREE: usize = 32;
 
 /// Below this many triangles one thread builds the table; splitting costs more than it
 /// saves.
@@ -21,6 +33,12 @@ pub(super) struct HalfEdges {
     offsets: Vec<u32>,
     /// (target vertex, triangle)
     entries: Vec<(u32, u32)>,
+    /// The vertices of degree over [`HUB_DEGREE`], ascending.
+    hubs: Vec<u32>,
+    /// Each hub's half-edges sorted by (target, triangle): hub `hubs[h]` holds
+    /// `hub_sorted[hub_start[h]..hub_start[h + 1]]`.
+    hub_sorted: Vec<(u32, u32)>,
+    hub_start: Vec<u32>,
 }
 
 impl HalfEdges {
@@ -78,7 +96,14 @@ impl HalfEdges {
                 }
             }
         });
-        HalfEdges { offsets, entries }
+        let (hubs, hub_start, hub_sorted) = sort_hubs(&offsets, &entries);
+        HalfEdges {
+            offsets,
+            entries,
+            hubs,
+            hub_sorted,
+            hub_start,
+        }
     }
 
     pub(super) fn vertex_count(&self) -> usize {
@@ -90,6 +115,87 @@ impl HalfEdges {
     pub(super) fn out(&self, v: u32) -> &[(u32, u32)] {
         &self.entries[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
     }
+
+    /// The half-edges from `v` to `target`, in triangle order: a scan of `v`'s list, or a
+    /// bisection of its sorted copy when `v` is a hub. Both give the same entries in the
+    /// same order.
+    #[inline(always)]
+    pub(super) fn run(&self, v: u32, target: u32) -> Run<'_> {
+        let list = self.out(v);
+        if list.len() <= HUB_DEGREE {
+            return Run { list, target };
+        }
+        self.hub_run(v, list, target)
+    }
+
+    /// [`HalfEdges::run`] at a hub, kept out of line so the common path stays a scan.
+    #[inline(never)]
+    fn hub_run<'a>(&'a self, v: u32, list: &'a [(u32, u32)], target: u32) -> Run<'a> {
+        let Ok(h) = self.hubs.binary_search(&v) else {
+            // Every vertex over the threshold is a hub, so this does not happen; a scan
+            // would still be a correct answer.
+            return Run { list, target };
+        };
+        let sorted = &self.hub_sorted[self.hub_start[h] as usize..self.hub_start[h + 1] as usize];
+        let lo = sorted.partition_point(|&(x, _)| x < target);
+        let hi = lo + sorted[lo..].partition_point(|&(x, _)| x == target);
+        Run {
+            list: &sorted[lo..hi],
+            target,
+        }
+    }
+}
+
+/// Half-edges to one target: the entries of `list` whose target is `target` (for a hub,
+/// `list` holds exactly those).
+#[derive(Clone, Copy)]
+pub(super) struct Run<'a> {
+    /// Entries to filter, in triangle order.
+    pub list: &'a [(u32, u32)],
+    /// The target kept.
+    pub target: u32,
+}
+
+impl Run<'_> {
+    /// Whether any half-edge runs to the target.
+    #[inline(always)]
+    pub(super) fn any(self) -> bool {
+        self.list.iter().any(|e| e.0 == self.target)
+    }
+
+    /// The triangles of the run, in triangle order.
+    #[inline(always)]
+    pub(super) fn triangles(self) -> impl Iterator<Item = u32> {
+        let target = self.target;
+        self.list.iter().filter(move |e| e.0 == target).map(|e| e.1)
+    }
+}
+
+/// The hubs, where each one's sorted list starts, and the sorted lists.
+fn sort_hubs(offsets: &[u32], entries: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
+    let vertex_count = offsets.len() - 1;
+    let hubs: Vec<u32> = (0..vertex_count as u32)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .filter(|&v| offsets[v as usize + 1] - offsets[v as usize] > HUB_DEGREE as u32)
+        .collect();
+    let mut hub_start = Vec::with_capacity(hubs.len() + 1);
+    let mut hub_sorted = Vec::new();
+    hub_start.push(0u32);
+    for &v in &hubs {
+        let list = &entries[offsets[v as usize] as usize..offsets[v as usize + 1] as usize];
+        let at = hub_sorted.len();
+        hub_sorted.extend_from_slice(list);
+        // (target, triangle) pairs are distinct (a triangle runs v→w at most once), so
+        // an unstable sort gives the one order: by target, then in triangle order.
+        if list.len() > 1 << 15 {
+            hub_sorted[at..].par_sort_unstable();
+        } else {
+            hub_sorted[at..].sort_unstable();
+        }
+        hub_start.push(hub_sorted.len() as u32);
+    }
+    (hubs, hub_start, hub_sorted)
 }
 
 #[cfg(test)]

@@ -113,6 +113,22 @@ pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
     (topology, repairs)
 }
 
+/// The shells of `mesh` as it is, without repairing anything: the shell of every
+/// triangle and each shell's figures (open edges counted). Used to split a file into
+/// bodies ([`crate::mesh::bodies`]).
+pub fn shells(mesh: &Mesh) -> (Vec<u32>, Vec<Shell>) {
+    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len());
+    let uf = UnionFind::new(mesh.triangles.len());
+    let edges = edges::classify(&half, Joins::Shells(&uf));
+    drop(half);
+    let (shell_of_triangle, count) = uf.into_sets();
+    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, count);
+    for &t in &edges.open_edge_triangles {
+        shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
+    }
+    (shell_of_triangle, shells)
+}
+
 #[inline(always)]
 fn cross3(u: [f64; 3], v: [f64; 3]) -> [f64; 3] {
     [
