@@ -234,8 +234,7 @@ pub fn estimate(
     let cols = columns::Columns::new(&part.mesh, a.bbox_mm.min, a.bbox_mm.max);
     let surf = points::surfaces(&cols, h, h0.max(h), areas.len());
     let (tree, pad, contact) = if with_supports {
-        let (first, per_layer) =
-            points::place(&surf, &areas, p.support_points_density_relative);
+        let (first, per_layer) = points::place(&surf, &areas, p.support_points_density_relative);
         let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
         // The pad stands under the pillars: the bottom and the layers' ground-reaching
         // overhangs and slopes that got points.
@@ -244,23 +243,68 @@ pub fn estimate(
         } else {
             Vec::new()
         };
-        seeds.extend(surf.ground_cells.iter().filter_map(|&(k, c, overhang)| {
-            let l = per_layer.get(k as usize)?;
-            let placed = if overhang { l.overhang } else { l.slope };
-            (placed && l.ground > 0.0).then_some(c)
-        }));
+        // Above the bottom, a layer's few points stand somewhere on its ground-reaching
+        // surface, about a point spacing apart.
+        let spacing = (points::POINT_FORCE / (p.support_points_density_relative / 100.0)).sqrt();
+        let mut by_layer: Vec<(u32, bool, u32)> = surf
+            .ground_cells
+            .iter()
+            .map(|&(k, c, o)| (k, o, c))
+            .collect();
+        by_layer.sort_unstable();
+        for group in by_layer.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+            let (k, overhang) = (group[0].0 as usize, group[0].1);
+            let Some(l) = per_layer.get(k) else { continue };
+            let s = &surf.layers[k];
+            let (placed, share) = if overhang {
+                let all = s.overhang_ground + s.overhang_part;
+                (
+                    l.overhang,
+                    if all > 0.0 {
+                        s.overhang_ground / all
+                    } else {
+                        0.0
+                    },
+                )
+            } else {
+                let all = s.slope_ground + s.slope_part;
+                (l.slope, if all > 0.0 { s.slope_ground / all } else { 0.0 })
+            };
+            if !placed || l.ground <= 0.0 {
+                continue;
+            }
+            // This kind's share of the layer's ground points.
+            let kind_area = if overhang {
+                s.overhang_ground
+            } else {
+                s.slope_ground
+            };
+            let n = (l.ground * kind_area
+                / (s.overhang_ground + s.slope_ground).max(f64::MIN_POSITIVE))
+            .ceil() as usize;
+            let _ = share;
+            let cells: Vec<u32> = group.iter().map(|g| g.2).collect();
+            seeds.extend(pad::sites(&cols, &cells, n, spacing));
+        }
         let pad = pad::pad(p, &cols, &seeds, 0.5 * p.support_base_diameter);
         // The area that holds support points: where the heads leave marks to sand.
         let cell = cols.cell_area();
-        let held: f64 = surf.bottom_cells.len() as f64 * cell
-            * (first > 0.0) as u8 as f64
+        let held: f64 = surf.bottom_cells.len() as f64 * cell * (first > 0.0) as u8 as f64
             + surf
                 .layers
                 .iter()
                 .zip(&per_layer)
                 .map(|(s, l)| {
-                    let o = if l.overhang { s.overhang_ground + s.overhang_part } else { 0.0 };
-                    let sl = if l.slope { s.slope_ground + s.slope_part } else { 0.0 };
+                    let o = if l.overhang {
+                        s.overhang_ground + s.overhang_part
+                    } else {
+                        0.0
+                    };
+                    let sl = if l.slope {
+                        s.slope_ground + s.slope_part
+                    } else {
+                        0.0
+                    };
                     o + sl
                 })
                 .sum::<f64>();
@@ -426,6 +470,10 @@ mod tests {
     fn profile_warnings_reach_the_estimate() {
         let p = SlaProfile::from_ini_str("layer_height = 0.05\nhollowing_enable = 1\n").unwrap();
         let e = estimate(&cube(5.0), &p, true).unwrap();
-        assert!(e.warnings.iter().any(|w| w.code == "unmodelled_profile_key"));
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.code == "unmodelled_profile_key")
+        );
     }
 }

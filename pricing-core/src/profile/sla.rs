@@ -235,7 +235,10 @@ impl SlaProfile {
             ("display_height", self.display_height),
             ("max_print_height", self.max_print_height),
             ("support_pillar_diameter", self.support_pillar_diameter),
-            ("support_head_front_diameter", self.support_head_front_diameter),
+            (
+                "support_head_front_diameter",
+                self.support_head_front_diameter,
+            ),
             ("support_base_diameter", self.support_base_diameter),
             (
                 "support_points_minimal_distance",
@@ -300,6 +303,20 @@ impl SlaProfile {
                 format!(
                     "must be over 0 and at most 90 degrees, got {}",
                     self.pad_wall_slope
+                ),
+            ));
+        }
+        // PrusaSlicer refuses a support gap shorter than a pinhead (`SLAPrint::validate`).
+        let pinhead = self.support_head_front_diameter
+            + self.support_head_width
+            + self.support_pillar_diameter
+            - self.support_head_penetration;
+        if self.supports_enable && self.support_object_elevation < pinhead {
+            p.push((
+                "support_object_elevation",
+                format!(
+                    "must be at least the pinhead's length, {pinhead:.2} mm (PrusaSlicer: \"Elevation is too low for object\"), got {}",
+                    self.support_object_elevation
                 ),
             ));
         }

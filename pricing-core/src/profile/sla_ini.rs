@@ -303,7 +303,11 @@ mod tests {
         assert!(p.load_warnings[0].message.contains("hollowing_enable"));
         assert!(p.load_warnings[1].message.contains("support_density_at_45"));
         // slicing_mode at its default and printer_model (inert) say nothing.
-        assert!(!p.load_warnings.iter().any(|w| w.message.contains("slicing_mode")));
+        assert!(
+            !p.load_warnings
+                .iter()
+                .any(|w| w.message.contains("slicing_mode"))
+        );
     }
 
     #[test]

@@ -92,6 +92,11 @@ impl Columns {
                 a
             });
         samples.par_sort_unstable_by(|p, q| p.0.cmp(&q.0).then(p.1.z.total_cmp(&q.1.z)));
+        // A centre exactly on an edge shared by two triangles facing the same way is seen
+        // by both: keep one crossing (the surface is crossed once there).
+        samples.dedup_by(|b, a| {
+            a.0 == b.0 && (a.1.nz > 0.0) == (b.1.nz > 0.0) && (a.1.z - b.1.z).abs() < 1e-4
+        });
         let cells = nx * ny;
         let mut start = vec![0u32; cells + 1];
         for (c, _) in &samples {

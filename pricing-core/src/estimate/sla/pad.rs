@@ -11,8 +11,8 @@
 //! between separate pad islands closer than `pad_max_merge_distance`.
 
 use super::columns::Columns;
-use crate::slice::Bitmap;
 use crate::profile::sla::SlaProfile;
+use crate::slice::Bitmap;
 
 /// The pad's size.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -163,4 +163,43 @@ mod tests {
         approx::assert_relative_eq!(pad.top_mm2, expect, max_relative = 0.03);
         approx::assert_relative_eq!(pad.mm3, pad.top_mm2 * 2.0, max_relative = 1e-9);
     }
+}
+
+/// Up to `n` of `cells`, no two closer than `spacing` mm: where PrusaSlicer's Poisson
+/// disc sampler would put `n` support points on that surface. Cells are tried in a fixed
+/// scrambled order, so the result is the same on every run.
+pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> {
+    if n == 0 || cells.is_empty() {
+        return Vec::new();
+    }
+    if n >= cells.len() {
+        return cells.to_vec();
+    }
+    let step = (spacing / cols.cell).max(1.0);
+    let mut order: Vec<u32> = cells.to_vec();
+    order.sort_unstable_by_key(|&c| (c.wrapping_mul(2_654_435_761), c));
+    let mut taken: std::collections::HashMap<(i64, i64), Vec<(f64, f64)>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(n);
+    for c in order {
+        let (x, y) = ((c as usize % cols.nx) as f64, (c as usize / cols.nx) as f64);
+        let key = ((x / step).floor() as i64, (y / step).floor() as i64);
+        let near = (-1..=1).any(|dy| {
+            (-1..=1).any(|dx| {
+                taken.get(&(key.0 + dx, key.1 + dy)).is_some_and(|v| {
+                    v.iter()
+                        .any(|&(a, b)| (a - x).powi(2) + (b - y).powi(2) < step * step)
+                })
+            })
+        });
+        if near {
+            continue;
+        }
+        taken.entry(key).or_default().push((x, y));
+        out.push(c);
+        if out.len() == n {
+            break;
+        }
+    }
+    out
 }

@@ -93,6 +93,11 @@ pub fn surfaces(cols: &Columns, h: f64, first_h: f64, layers: usize) -> Surfaces
             }
             let below = if i == 0 { None } else { Some(col[i - 1]) };
             let z = f64::from(s.z);
+            // A bottom lying on another shell's top (touching bodies) is inside the
+            // union PrusaSlicer slices: nothing to hold.
+            if below.is_some_and(|b| b.nz > 0.0 && z - f64::from(b.z) < 1e-3) {
+                continue;
+            }
             if below.is_none() && z < first_h {
                 bottom_cells.push(c as u32);
                 let (x, y) = ((c % cols.nx) as f64, (c / cols.nx) as f64);
@@ -141,7 +146,11 @@ pub fn surfaces(cols: &Columns, h: f64, first_h: f64, layers: usize) -> Surfaces
         let tr = vxx + vyy;
         let d = ((vxx - vyy).powi(2) + 4.0 * vxy * vxy).sqrt();
         let (l1, l2) = (0.5 * (tr + d), 0.5 * (tr - d));
-        if l2 > 1e-9 { (l1 / l2).sqrt() } else { n.sqrt() }
+        if l2 > 1e-9 {
+            (l1 / l2).sqrt()
+        } else {
+            n.sqrt()
+        }
     } else {
         1.0
     };
@@ -168,11 +177,7 @@ pub struct LayerPoints {
 
 /// Runs the force balance over the layers: `areas[k]` is layer k's cross-section
 /// (mm²), `first_area` the first layer's.
-pub fn place(
-    s: &Surfaces,
-    areas: &[f64],
-    density_percent: f64,
-) -> (f64, Vec<LayerPoints>) {
+pub fn place(s: &Surfaces, areas: &[f64], density_percent: f64) -> (f64, Vec<LayerPoints>) {
     let force = POINT_FORCE / (density_percent / 100.0);
     let mut out = vec![LayerPoints::default(); s.layers.len()];
     let first_area = areas.first().copied().unwrap_or(0.0).max(0.0);

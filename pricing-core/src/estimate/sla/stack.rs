@@ -45,7 +45,11 @@ pub fn first_part_layer(elevation: f64, initial_layer_height: f64, layer_height:
     }
     // Layer j ≥ 1 is cut at elevation-relative z = ilh + j·lh − lh/2 − elevation.
     let j = (elevation - initial_layer_height + 0.5 * layer_height) / layer_height;
-    if j.is_finite() { j.round().max(0.0) as usize } else { 0 }
+    if j.is_finite() {
+        j.round().max(0.0) as usize
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]

@@ -65,18 +65,43 @@ pub fn tree(
     let head = frustum(p.support_head_width, r_front, r)
         + 2.0 / 3.0 * PI * r.powi(3)
         + 1.0 / 3.0 * PI * r_front.powi(3);
-    let full = (2.0 * r_front + p.support_head_width + 2.0 * r - p.support_head_penetration)
-        .max(0.0);
+    let full =
+        (2.0 * r_front + p.support_head_width + 2.0 * r - p.support_head_penetration).max(0.0);
     let pillar_area = PI * r * r;
 
-    // Heads that reach the pad, with the height of their junction above it.
-    let (mut ground, mut ground_len, mut part, mut part_len, mut top_z) =
-        (0.0, 0.0, 0.0, 0.0, 0.0f64);
+    // Groups: a head joins a neighbour's pillar when it is within a base diameter of it;
+    // with points at density 1/f (one per f mm², the force balance), a head has
+    // π (2 r_base)² / f neighbours that close, up to the group limit.
+    let force = POINT_FORCE / (p.support_points_density_relative / 100.0);
+    let per_group = (1.0 + PI * (2.0 * r_base).powi(2) / force)
+        .min(f64::from(p.support_max_bridges_on_pillar.max(1)))
+        .max(1.0);
+    // A grouped head bridges down to the group's pillar at the critical slope over about
+    // one point spacing, and the bridge must end 4 pillar radii above the pad
+    // (`connect_to_nearpillar`); a junction too low for that gets a pillar of its own.
+    let spacing = force.sqrt();
+    let bridge_drop = spacing * crit.tan();
+    let bridge_len = spacing / crit.cos().max(0.1);
+
+    let (mut ground, mut pillars, mut pillar_len, mut bridged) = (0.0, 0.0, 0.0, 0.0);
+    let mut add_ground = |n: f64, len: f64| {
+        let len = len.max(0.0);
+        let per = if len - bridge_drop >= 4.0 * r {
+            per_group
+        } else {
+            1.0
+        };
+        let own = n / per;
+        ground += n;
+        pillars += own;
+        pillar_len += own * len;
+        bridged += n - own;
+    };
     // Heads on the bottom stand straight down.
     if first > 0.0 {
-        ground += first;
-        ground_len += first * (gap - full).max(0.0);
+        add_ground(first, gap - full);
     }
+    let (mut part, mut part_len, mut top_z) = (0.0, 0.0, 0.0f64);
     for (k, (pt, s)) in points.iter().zip(surfaces).enumerate() {
         if pt.ground + pt.part <= 0.0 {
             continue;
@@ -92,8 +117,9 @@ pub fn tree(
             1.0
         };
         let drop = full * tilt_cos;
-        ground += pt.ground;
-        ground_len += pt.ground * (z + gap - drop).max(0.0);
+        if pt.ground > 0.0 {
+            add_ground(pt.ground, z + gap - drop);
+        }
         let part_area = s.overhang_part + s.slope_part;
         if pt.part > 0.0 && part_area > 0.0 {
             let fall = s.drop_part / part_area;
@@ -102,37 +128,29 @@ pub fn tree(
             part_len += pt.part * (fall - drop - full * crit.sin()).max(0.0);
         }
     }
-
-    // Groups: a head joins a neighbour's pillar when it is within a base diameter of it;
-    // with points at density 1/f (one per f mm², the force balance), a head has
-    // π (2 r_base)² / f neighbours that close, up to the group limit.
-    let force = POINT_FORCE / (p.support_points_density_relative / 100.0);
-    let per_pillar = (1.0 + PI * (2.0 * r_base).powi(2) / force)
-        .min(f64::from(p.support_max_bridges_on_pillar.max(1)))
-        .max(1.0);
-    let pillars = if ground > 0.0 {
-        (ground / per_pillar).max(1.0)
+    if ground > 0.0 {
+        pillars = pillars.max(1.0);
+    }
+    let mean_len = if pillars > 0.0 {
+        pillar_len / pillars
     } else {
         0.0
     };
-    let mean_len = if ground > 0.0 { ground_len / ground } else { 0.0 };
     // A pillar's cone replaces the pillar inside it.
     let base_h = p.support_base_height.min(mean_len.max(0.0));
     let base = frustum(base_h, r_base, r) - pillar_area * base_h;
-    // Bridges from grouped heads: a horizontal spacing of √f at the critical angle.
-    let spacing = force.sqrt();
-    let bridged = (ground - pillars).max(0.0);
-    let bridge_len = spacing / crit.sin().max(0.1);
-    // Braces: pillars about √(f · per group) apart, each linked to the neighbours within
+    // Braces: pillars about √(area per pillar) apart, each linked to the neighbours within
     // reach (PrusaSlicer links up to 3; a pair shares its links), one brace per zig-zag
-    // step of one spacing, as long as the pillar is above its cone.
-    let pillar_gap = (force * per_pillar).sqrt();
+    // step of one pillar gap, as long as the pillar is above its cone.
+    let pillar_gap = (force * ground / pillars.max(1.0)).sqrt();
     let braces = if pillar_gap <= p.support_max_pillar_link_distance && pillars > 1.0 {
         let pairs = pillars * 1.5;
-        let steps = ((mean_len - p.support_base_height) / pillar_gap).floor().max(0.0);
+        let steps = ((mean_len - p.support_base_height) / (pillar_gap * crit.tan()))
+            .floor()
+            .max(0.0);
         // Dynamic mode crosses the bracing when pillars stand farther than a base apart.
         let cross = if pillar_gap > 2.0 * r_base { 2.0 } else { 1.0 };
-        pairs * steps * cross * pillar_gap / crit.sin().max(0.1)
+        pairs * steps * cross * pillar_gap / crit.cos().max(0.1)
     } else {
         0.0
     };
@@ -141,7 +159,7 @@ pub fn tree(
         heads: ground + part,
         pillars,
         head_mm3: head * (ground + 2.0 * part),
-        pillar_mm3: pillar_area * (pillars * mean_len + part_len),
+        pillar_mm3: pillar_area * (pillar_len + part_len),
         base_mm3: pillars * base.max(0.0),
         bridge_mm3: pillar_area * (bridged * bridge_len + braces),
         top_z,
