@@ -457,8 +457,10 @@ mod tests {
         // 1 mm cube at 0.05 mm, no supports and no pad: 20 layers, 3 initial, 11 fading
         // (30 → 2.5 s in steps of 2.5 s), all fast tilts, 0.25 s of tower per layer.
         let part = cube(1.0);
-        let mut p = SlaProfile::default();
-        p.pad_enable = false;
+        let p = SlaProfile {
+            pad_enable: false,
+            ..SlaProfile::default()
+        };
         let e = estimate(&part, &p, false).unwrap();
         assert_eq!(e.layers, 20);
         let fade: f64 = (1..=11).map(|k| 30.0 - 2.5 * k as f64).sum();

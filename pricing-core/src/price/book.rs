@@ -98,7 +98,7 @@ pub enum Process {
     /// Fused filament.
     Fdm(Box<FdmProfile>),
     /// Resin.
-    Sla(SlaProfile),
+    Sla(Box<SlaProfile>),
     /// Powder bed.
     Sls(SlsProfile),
 }
@@ -768,7 +768,7 @@ impl Walker {
                     hasher.update(&bytes);
                 }
                 match SlaProfile::load(&file) {
-                    Ok(p) => Process::Sla(p),
+                    Ok(p) => Process::Sla(Box::new(p)),
                     Err(e) => {
                         self.err(ppath, e.to_string());
                         return None;
@@ -780,7 +780,7 @@ impl Walker {
                 for (k, m) in p.problems() {
                     self.err(format!("{ppath}.{k}"), m);
                 }
-                Process::Sla(p)
+                Process::Sla(Box::new(p))
             }
             (Technology::Sls, v) => {
                 let p: SlsProfile = self.profile(v, &ppath, base, hasher)?;

@@ -150,7 +150,7 @@ fn sample_triangle(
     ];
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     let det = n[2]; // twice the signed projected area
-    if !(len > 0.0) || det.abs() < 1e-12 * len.max(1.0) || !det.is_finite() {
+    if len.is_nan() || len <= 0.0 || det.abs() < 1e-12 * len.max(1.0) || !det.is_finite() {
         return; // vertical or degenerate: no area seen from below
     }
     let nz = (n[2] / len) as f32;

@@ -129,42 +129,6 @@ fn fill_holes(b: &Bitmap) -> Bitmap {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn holes_are_filled_and_the_outside_is_not() {
-        let mut b = Bitmap::new(10, 10);
-        for y in 2..8 {
-            b.set_span(y, 2, 8);
-        }
-        for y in 4..6 {
-            b.row_mut(y)[0] &= !(0b11 << 4); // a 2×2 hole
-        }
-        let f = fill_holes(&b);
-        assert_eq!(f.count(), 36);
-        assert!(!f.get(0, 0) && f.get(4, 4));
-    }
-
-    #[test]
-    fn flat_pad_under_a_square_is_the_square_grown_by_the_brim() {
-        // A 20 mm square of seeds, no base growth: the closing grows it by δ = 1.6 mm.
-        let mesh = crate::mesh::generate::cuboid([0.0; 3], [20.0, 20.0, 5.0]);
-        let cols = Columns::new(&mesh, [0.0; 3], [20.0, 20.0, 5.0]);
-        let seeds: Vec<u32> = (0..cols.nx * cols.ny)
-            .filter(|&c| !cols.cell(c).is_empty())
-            .map(|c| c as u32)
-            .collect();
-        let p = SlaProfile::prusaslicer();
-        let pad = pad(&p, &cols, &seeds, 0.0);
-        // (20 + 2·1.6)² minus the rounded corners (4 − π)·1.6².
-        let expect = 23.2f64.powi(2) - (4.0 - std::f64::consts::PI) * 1.6 * 1.6;
-        approx::assert_relative_eq!(pad.top_mm2, expect, max_relative = 0.03);
-        approx::assert_relative_eq!(pad.mm3, pad.top_mm2 * 2.0, max_relative = 1e-9);
-    }
-}
-
 /// Up to `n` of `cells`, no two closer than `spacing` mm: where PrusaSlicer's Poisson
 /// disc sampler would put `n` support points on that surface. Cells are tried in a fixed
 /// scrambled order, so the result is the same on every run.
@@ -202,4 +166,40 @@ pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_are_filled_and_the_outside_is_not() {
+        let mut b = Bitmap::new(10, 10);
+        for y in 2..8 {
+            b.set_span(y, 2, 8);
+        }
+        for y in 4..6 {
+            b.row_mut(y)[0] &= !(0b11 << 4); // a 2×2 hole
+        }
+        let f = fill_holes(&b);
+        assert_eq!(f.count(), 36);
+        assert!(!f.get(0, 0) && f.get(4, 4));
+    }
+
+    #[test]
+    fn flat_pad_under_a_square_is_the_square_grown_by_the_brim() {
+        // A 20 mm square of seeds, no base growth: the closing grows it by δ = 1.6 mm.
+        let mesh = crate::mesh::generate::cuboid([0.0; 3], [20.0, 20.0, 5.0]);
+        let cols = Columns::new(&mesh, [0.0; 3], [20.0, 20.0, 5.0]);
+        let seeds: Vec<u32> = (0..cols.nx * cols.ny)
+            .filter(|&c| !cols.cell(c).is_empty())
+            .map(|c| c as u32)
+            .collect();
+        let p = SlaProfile::prusaslicer();
+        let pad = pad(&p, &cols, &seeds, 0.0);
+        // (20 + 2·1.6)² minus the rounded corners (4 − π)·1.6².
+        let expect = 23.2f64.powi(2) - (4.0 - std::f64::consts::PI) * 1.6 * 1.6;
+        approx::assert_relative_eq!(pad.top_mm2, expect, max_relative = 0.03);
+        approx::assert_relative_eq!(pad.mm3, pad.top_mm2 * 2.0, max_relative = 1e-9);
+    }
 }
