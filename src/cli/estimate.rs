@@ -1,11 +1,12 @@
-//! `pricing estimate`: the FDM estimate for one file.
+//! `pricing estimate`: the FDM or resin estimate for one file.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use pricing_core::estimate::{Estimate, fdm};
+use pricing_core::estimate::{Estimate, fdm, sla};
 use pricing_core::profile::fdm::FdmProfile;
+use pricing_core::profile::sla::SlaProfile;
 
 use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, load_part};
 
@@ -20,15 +21,27 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     /// Printer profile: a PrusaSlicer `.ini` or the project's `.toml` (default: the
-    /// reference profile).
+    /// reference profile of the technology).
     #[arg(long)]
     pub profile: Option<PathBuf>,
+    /// Process: fused filament or resin (a PrusaSlicer SLA `.ini` for `--profile`).
+    #[arg(long, value_enum, default_value_t = Tech::Fdm)]
+    pub technology: Tech,
     /// Generate supports under overhangs.
     #[arg(long, value_enum, default_value_t = OnOff::On)]
     pub supports: OnOff,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The technologies `pricing estimate` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tech {
+    /// Fused filament (PrusaSlicer FFF profile).
+    Fdm,
+    /// Resin (PrusaSlicer SLA profile).
+    Sla,
 }
 
 /// `on` or `off`.
@@ -52,20 +65,42 @@ pub fn run(args: &EstimateArgs) -> i32 {
         }
         exit
     };
-    let profile = match &args.profile {
-        Some(p) => match FdmProfile::load(p) {
-            Ok(p) => p,
-            Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
-        },
-        None => FdmProfile::default(),
-    };
-    let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
-        Ok(p) => p,
-        Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
-    };
-    let est = match fdm::estimate(&part, &profile, args.supports == OnOff::On) {
-        Ok(e) => e,
-        Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+    let supports = args.supports == OnOff::On;
+    let (est, part, filament_diameter) = match args.technology {
+        Tech::Fdm => {
+            let profile = match &args.profile {
+                Some(p) => match FdmProfile::load(p) {
+                    Ok(p) => p,
+                    Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
+                },
+                None => FdmProfile::default(),
+            };
+            let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
+                Ok(p) => p,
+                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+            };
+            match fdm::estimate(&part, &profile, supports) {
+                Ok(e) => (e, part, Some(profile.filament_diameter)),
+                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+            }
+        }
+        Tech::Sla => {
+            let profile = match &args.profile {
+                Some(p) => match SlaProfile::load(p) {
+                    Ok(p) => p,
+                    Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
+                },
+                None => SlaProfile::default(),
+            };
+            let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
+                Ok(p) => p,
+                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+            };
+            match sla::estimate(&part, &profile, supports) {
+                Ok(e) => (e, part, None),
+                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+            }
+        }
     };
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if args.json {
@@ -77,7 +112,13 @@ pub fn run(args: &EstimateArgs) -> i32 {
         });
         println!("{out}");
     } else {
-        print_table(&file, &part.analysis.warnings, &est, &profile, elapsed_ms);
+        print_table(
+            &file,
+            &part.analysis.warnings,
+            &est,
+            filament_diameter,
+            elapsed_ms,
+        );
     }
     EXIT_OK
 }
@@ -86,25 +127,34 @@ fn print_table(
     file: &str,
     analysis_warnings: &[pricing_core::warning::Warning],
     e: &Estimate,
-    p: &FdmProfile,
+    filament_diameter: Option<f64>,
     elapsed_ms: f64,
 ) {
     let hms = |s: f64| {
         let s = s.max(0.0).round() as u64;
         format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
     };
-    let filament_m =
-        e.material_mm3 / (std::f64::consts::PI / 4.0 * p.filament_diameter.powi(2)) / 1000.0;
     println!("{file}");
     println!(
         "  layers         {} × {:.2} mm",
         e.layers, e.layer_height_mm
     );
     println!("  print time     {}", hms(e.print_time_s));
-    println!(
-        "  filament       {:.0} mm³  {:.1} g  {:.2} m",
-        e.material_mm3, e.material_g, filament_m
-    );
+    match filament_diameter {
+        Some(d) => {
+            let filament_m = e.material_mm3 / (std::f64::consts::PI / 4.0 * d * d) / 1000.0;
+            println!(
+                "  filament       {:.0} mm³  {:.1} g  {:.2} m",
+                e.material_mm3, e.material_g, filament_m
+            );
+        }
+        None => println!(
+            "  resin          {:.0} mm³  {:.1} g  {:.1} ml",
+            e.material_mm3,
+            e.material_g,
+            e.material_mm3 / 1000.0
+        ),
+    }
     println!(
         "  supports       {:.0} mm³, contact area {:.0} mm²",
         e.support_mm3, e.support_contact_area_mm2

@@ -1,16 +1,25 @@
-//! Resin (SLA/MSLA) estimate, following PrusaSlicer's SLA time model
-//! (`SLAPrintSteps.cpp`, `merge_slices_and_eval_stats`).
+//! Resin (SLA/MSLA) estimate: PrusaSlicer 2.5's SLA print, stage by stage.
 //!
-//! Time does not depend on volume but on layers: each layer costs its exposure (fading
-//! linearly from `initial_exposure_time` to `exposure_time` over `faded_layers`), a tilt
-//! or peel (slow when the layer covers more than `area_fill` % of the display, because a
-//! large cured area sticks to the film) and a fixed delay; tower moves are added once.
+//! 1. [`stack`]: the layer grid from the platform up, the part lifted by the support gap
+//!    and the pad's thickness (`SLAPrint::Steps::slice_model`);
+//! 2. the part's cross-sections (the layer cutter below) and [`columns`], the part seen
+//!    from below, cell by cell;
+//! 3. [`points`]: how many support points PrusaSlicer's force balance places in each
+//!    layer, and whether their pillars reach the pad or land on the part;
+//! 4. [`tree`]: heads, pillars, cones, bridges and braces sized from the support keys;
+//! 5. [`pad`]: the pad's outline from the pillar bases, its sloped wall and cavity;
+//! 6. [`time`]: PrusaSlicer's per-layer time (exposure and fading, tilt chosen by the
+//!    layer's cured area, delays, tower moves).
 //!
-//! Resin is the part plus supports plus the pad. Supports are estimated from the faces
-//! that face down more steeply than the overhang angle: their projected area is the
-//! contact area, and the column under them (down to the platform, plus the elevation)
-//! is filled by pillars at `support_density`. This ignores that a column may end on the
-//! part below instead of the platform, so it errs on the side of more resin.
+//! Resin is the part's sections plus the tree plus the pad, as PrusaSlicer sums its
+//! slices (`usedMaterial`). See `docs/accuracy.md` for how close this is.
+
+pub mod columns;
+pub mod pad;
+pub mod points;
+pub mod stack;
+pub mod time;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
@@ -25,8 +34,7 @@ use crate::warning::Warning;
 /// Most layers an estimate will build; past it the units are surely wrong.
 pub const MAX_LAYERS: u64 = 200_000;
 
-/// Density used for `material_g` when no material is known, g/cm³ (a standard resin).
-/// The quoter replaces it with the material's density.
+/// Density used for `material_g` when the profile's is not usable, g/cm³.
 pub const NOMINAL_RESIN_DENSITY: f64 = 1.1;
 
 /// Cross-section area of `mesh` at the middle of each of `layers` layers of height `h`
@@ -179,8 +187,10 @@ pub(crate) fn overhangs(mesh: &Mesh, overhang_angle_deg: f64) -> (f64, f64) {
         .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
-/// Estimates printing `part` (in mm, on the platform) in resin with `profile`, with or
-/// without supports (without, the part is printed straight on the platform).
+/// Estimates printing `part` (in mm, on the platform) in resin with `profile`.
+/// `supports` asks for supports; they are built only if the profile enables them too
+/// (`supports_enable`), and the pad follows the profile's `pad_enable` either way, as
+/// PrusaSlicer builds a pad under an unsupported part.
 pub fn estimate(
     part: &Part,
     profile: &SlaProfile,
@@ -193,122 +203,192 @@ pub fn estimate(
             area_mm2: a.area_mm2,
         });
     }
-    let h = profile.layer_height;
-    let height = a.bbox_mm.size[2];
-    let elevation = if supports {
-        profile.support_object_elevation
-    } else {
-        0.0
-    };
-    let model_layers_f = (height / h).ceil().max(1.0);
-    let support_layers_f = (elevation / h).ceil();
-    let total = model_layers_f + support_layers_f;
-    if total.is_nan() || total > MAX_LAYERS as f64 {
-        return Err(EstimateError::TooManyLayers {
-            layers: if total.is_finite() {
-                total as u64
-            } else {
-                u64::MAX
-            },
-            limit: MAX_LAYERS,
-        });
+    let p = profile;
+    let mut warnings = p.load_warnings.clone();
+    let with_supports = supports && p.supports_enable;
+    if supports && !p.supports_enable {
+        warnings.push(Warning::new(
+            "supports_off_in_profile",
+            "supports were asked for but the profile sets supports_enable = 0: estimated without them",
+        ));
     }
-    let (model_layers, support_layers) = (model_layers_f as usize, support_layers_f as usize);
-    let areas = layer_areas(&part.mesh, h, model_layers);
+    let (h, h0) = (p.layer_height, p.initial_layer_height);
+    let height = a.bbox_mm.size[2];
+    let elevation = p.elevation(with_supports);
+    let too_many = |layers: u64| EstimateError::TooManyLayers {
+        layers,
+        limit: MAX_LAYERS,
+    };
+    let layers = stack::layer_count(height, elevation, h0, h).ok_or(too_many(u64::MAX))?;
+    if layers > MAX_LAYERS {
+        return Err(too_many(layers));
+    }
+    let layers = layers as usize;
+    let below = stack::first_part_layer(elevation, h0, h).min(layers);
+    let part_layers = layers - below;
+    // Sections at the layers' mid-planes from the part's bottom; PrusaSlicer's planes may
+    // sit up to half a layer off these, which moves no volume on average.
+    let areas = layer_areas(&part.mesh, h, part_layers.max(1));
+    let model_mm3: f64 = areas.iter().map(|x| x.max(0.0)).sum::<f64>() * h;
 
-    let mut warnings = Vec::new();
-    let (overhang_area, column) = overhangs(&part.mesh, profile.support_overhang_angle);
-    let footprint = (a.bbox_mm.size[0] + 2.0 * profile.pad_margin)
-        * (a.bbox_mm.size[1] + 2.0 * profile.pad_margin);
-    let (contact, support_mm3, pad_mm3) = if supports {
-        let s = (column + overhang_area * elevation) * profile.support_density;
-        (overhang_area, s, footprint * profile.pad_thickness)
+    let cols = columns::Columns::new(&part.mesh, a.bbox_mm.min, a.bbox_mm.max);
+    let surf = points::surfaces(&cols, h, h0.max(h), areas.len());
+    let (tree, pad, contact) = if with_supports {
+        let (first, per_layer) = points::place(&surf, &areas, p.support_points_density_relative);
+        let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
+        // The pad stands under the pillars: the bottom and the layers' ground-reaching
+        // overhangs and slopes that got points.
+        let mut seeds = if first > 0.0 {
+            surf.bottom_cells.clone()
+        } else {
+            Vec::new()
+        };
+        // Above the bottom, a layer's few points stand somewhere on its ground-reaching
+        // surface, about a point spacing apart.
+        let spacing = (points::POINT_FORCE / (p.support_points_density_relative / 100.0)).sqrt();
+        let mut by_layer: Vec<(u32, bool, u32)> = surf
+            .ground_cells
+            .iter()
+            .map(|&(k, c, o)| (k, o, c))
+            .collect();
+        by_layer.sort_unstable();
+        for group in by_layer.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+            let (k, overhang) = (group[0].0 as usize, group[0].1);
+            let Some(l) = per_layer.get(k) else { continue };
+            let s = &surf.layers[k];
+            let (placed, share) = if overhang {
+                let all = s.overhang_ground + s.overhang_part;
+                (
+                    l.overhang,
+                    if all > 0.0 {
+                        s.overhang_ground / all
+                    } else {
+                        0.0
+                    },
+                )
+            } else {
+                let all = s.slope_ground + s.slope_part;
+                (l.slope, if all > 0.0 { s.slope_ground / all } else { 0.0 })
+            };
+            if !placed || l.ground <= 0.0 {
+                continue;
+            }
+            // This kind's share of the layer's ground points.
+            let kind_area = if overhang {
+                s.overhang_ground
+            } else {
+                s.slope_ground
+            };
+            let n = (l.ground * kind_area
+                / (s.overhang_ground + s.slope_ground).max(f64::MIN_POSITIVE))
+            .ceil() as usize;
+            let _ = share;
+            let cells: Vec<u32> = group.iter().map(|g| g.2).collect();
+            seeds.extend(pad::sites(&cols, &cells, n, spacing));
+        }
+        let pad = pad::pad(p, &cols, &seeds, 0.5 * p.support_base_diameter);
+        // The area that holds support points: where the heads leave marks to sand.
+        let cell = cols.cell_area();
+        let held: f64 = surf.bottom_cells.len() as f64 * cell * (first > 0.0) as u8 as f64
+            + surf
+                .layers
+                .iter()
+                .zip(&per_layer)
+                .map(|(s, l)| {
+                    let o = if l.overhang {
+                        s.overhang_ground + s.overhang_part
+                    } else {
+                        0.0
+                    };
+                    let sl = if l.slope {
+                        s.slope_ground + s.slope_part
+                    } else {
+                        0.0
+                    };
+                    o + sl
+                })
+                .sum::<f64>();
+        (tree, pad, held)
     } else {
+        // Without supports PrusaSlicer builds the pad on the part's own bottom: the
+        // sections of its lowest pad-height millimetres.
+        let reach = p.pad_wall_thickness + p.pad_wall_height;
+        let seeds: Vec<u32> = (0..cols.nx * cols.ny)
+            .filter(|&c| cols.cell(c).first().is_some_and(|s| f64::from(s.z) < reach))
+            .map(|c| c as u32)
+            .collect();
+        let pad = pad::pad(p, &cols, &seeds, 0.0);
+        let (overhang_area, _) = overhangs(&part.mesh, 45.0);
         if overhang_area > 1.0 {
             warnings.push(Warning::new(
                 "unsupported_overhangs",
                 format!(
-                    "{overhang_area:.0} mm² faces down more steeply than {}° and supports are off: the print may fail there",
-                    profile.support_overhang_angle
+                    "{overhang_area:.0} mm² faces down more steeply than 45° and supports are off: the print may fail there"
                 ),
             ));
         }
-        (0.0, 0.0, 0.0)
+        (tree::Tree::default(), pad, 0.0)
     };
+    let tree_mm3 = tree.mm3();
+    let support_mm3 = tree_mm3 + pad.mm3;
 
-    let display = profile.display_mm[0] * profile.display_mm[1];
-    let slow_above = display * profile.area_fill / 100.0;
-    let pad_layers = if supports {
-        ((profile.pad_thickness / h).ceil() as usize).min(support_layers)
+    // Cured area per layer for the tilt: the pad's outline on its layers, the tree spread
+    // evenly from the pad up to its highest head, the part's section.
+    let pad_layers = if pad.mm3 > 0.0 {
+        ((p.pad_wall_thickness + p.pad_wall_height) / h).ceil() as usize
     } else {
         0
     };
-    let support_area = if supports && elevation > 0.0 {
-        support_mm3 / (elevation + height)
+    let tree_top = below + (tree.top_z / h).ceil() as usize;
+    let tree_layers = tree_top.saturating_sub(pad_layers).max(1);
+    let tree_area = tree_mm3 / (tree_layers as f64 * h);
+    let area_of = |i: usize| -> f64 {
+        let mut s = if i < pad_layers { pad.top_mm2 } else { 0.0 };
+        if i >= pad_layers && i < tree_top {
+            s += tree_area;
+        }
+        if i >= below {
+            s += areas.get(i - below).copied().unwrap_or(0.0).max(0.0);
+        }
+        s
+    };
+    let t = time::stack_time(p, layers, below, area_of);
+    let density = if p.material_density > 0.0 {
+        p.material_density
     } else {
-        0.0
+        NOMINAL_RESIN_DENSITY
     };
-    let layer_time = |i: usize, area: f64| -> f64 {
-        let exposure = if (i as u64) < u64::from(profile.faded_layers) {
-            let f = i as f64 / f64::from(profile.faded_layers);
-            profile.initial_exposure_time
-                + (profile.exposure_time - profile.initial_exposure_time) * f
-        } else {
-            profile.exposure_time
-        };
-        let tilt = if area > slow_above {
-            profile.slow_tilt_time
-        } else {
-            profile.fast_tilt_time
-        };
-        exposure + tilt + profile.delay_before_exposure
-    };
-    let mut support_s = 0.0;
-    for i in 0..support_layers {
-        let area = if i < pad_layers {
-            footprint
-        } else {
-            support_area
-        };
-        support_s += layer_time(i, area);
-    }
-    let mut model_s = 0.0;
-    for (k, area) in areas.iter().enumerate() {
-        model_s += layer_time(support_layers + k, area.max(0.0) + support_area);
-    }
-    let print_time_s = model_s + support_s + profile.tower_moves_time;
-    let model_mm3 = a.volume_mm3;
-    let material_mm3 = model_mm3 + support_mm3 + pad_mm3;
+    let material_mm3 = model_mm3 + support_mm3;
     let mut by_role = BTreeMap::new();
     by_role.insert(
         "model",
         RoleFigures {
             mm3: model_mm3,
-            seconds: model_s + profile.tower_moves_time,
+            seconds: t.part_s,
         },
     );
     by_role.insert(
         "support",
         RoleFigures {
-            mm3: support_mm3,
-            seconds: support_s,
+            mm3: tree_mm3,
+            seconds: t.below_s,
         },
     );
     by_role.insert(
         "pad",
         RoleFigures {
-            mm3: pad_mm3,
+            mm3: pad.mm3,
             seconds: 0.0,
         },
     );
     Ok(Estimate {
         technology: Technology::Sla,
-        layers: model_layers + support_layers,
+        layers,
         layer_height_mm: h,
-        print_time_s,
+        print_time_s: t.total_s(),
         material_mm3,
-        material_g: material_mm3 / 1000.0 * NOMINAL_RESIN_DENSITY,
-        support_mm3: support_mm3 + pad_mm3,
+        material_g: material_mm3 / 1000.0 * density,
+        support_mm3,
         support_contact_area_mm2: contact,
         by_role,
         occupied_mm3: None,
@@ -350,30 +430,52 @@ mod tests {
     }
 
     #[test]
-    fn cube_supports_are_its_bottom_face() {
+    fn cube_stands_on_the_supports_and_the_pad() {
+        // PrusaSlicer's stack for a 20 mm cube with the reference profile: the part's 400
+        // layers on 5 mm of supports (100 layers) on a 2 mm pad (40 layers) = 540, as its
+        // own export counts (the old model forgot the pad: 500).
         let part = cube(20.0);
-        let e = estimate(&part, &SlaProfile::default(), true).unwrap();
-        approx::assert_relative_eq!(e.support_contact_area_mm2, 400.0, max_relative = 1e-9);
-        assert_eq!(e.layers, 400 + 100);
-        let off = estimate(&part, &SlaProfile::default(), false).unwrap();
-        assert_eq!(off.layers, 400);
-        assert_eq!(off.support_mm3, 0.0);
+        let p = SlaProfile::default();
+        let e = estimate(&part, &p, true).unwrap();
+        assert_eq!(e.layers, 540);
+        // The pad is at least the cube's footprint, 2 mm thick.
+        let pad = e.by_role["pad"].mm3;
+        assert!(pad > 400.0 * 2.0 && pad < 32.0 * 32.0 * 2.0, "{pad}");
+        // The bottom needs about 400 × 1.5 / 11.1 = 55 points: a tree of a few hundred mm³.
+        let tree = e.by_role["support"].mm3;
+        assert!(tree > 100.0 && tree < 1000.0, "{tree}");
+        // Supports off: the pad stays (PrusaSlicer pads an unsupported part), 440 layers.
+        let off = estimate(&part, &p, false).unwrap();
+        assert_eq!(off.layers, 440);
+        assert_eq!(off.by_role["support"].mm3, 0.0);
+        assert!(off.by_role["pad"].mm3 > 800.0);
         assert!(off.print_time_s < e.print_time_s);
     }
 
     #[test]
     fn time_follows_prusaslicer_layer_model() {
-        // 1 mm cube at 0.05 mm without supports: 20 layers, 10 fading, all fast tilt.
+        // 1 mm cube at 0.05 mm, no supports and no pad: 20 layers, 3 initial, 11 fading
+        // (30 → 2.5 s in steps of 2.5 s), all fast tilts, 0.25 s of tower per layer.
         let part = cube(1.0);
-        let p = SlaProfile::default();
+        let p = SlaProfile {
+            pad_enable: false,
+            ..SlaProfile::default()
+        };
         let e = estimate(&part, &p, false).unwrap();
-        let fade: f64 = (0..10)
-            .map(|i| {
-                p.initial_exposure_time
-                    + (p.exposure_time - p.initial_exposure_time) * i as f64 / 10.0
-            })
-            .sum();
-        let expected = fade + 10.0 * p.exposure_time + 20.0 * p.fast_tilt_time + p.tower_moves_time;
+        assert_eq!(e.layers, 20);
+        let fade: f64 = (1..=11).map(|k| 30.0 - 2.5 * k as f64).sum();
+        let expected = 3.0 * 30.0 + fade + 6.0 * 2.5 + 20.0 * (p.fast_tilt_time + 0.25);
         approx::assert_relative_eq!(e.print_time_s, expected, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn profile_warnings_reach_the_estimate() {
+        let p = SlaProfile::from_ini_str("layer_height = 0.05\nhollowing_enable = 1\n").unwrap();
+        let e = estimate(&cube(5.0), &p, true).unwrap();
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.code == "unmodelled_profile_key")
+        );
     }
 }

@@ -98,7 +98,7 @@ pub enum Process {
     /// Fused filament.
     Fdm(Box<FdmProfile>),
     /// Resin.
-    Sla(SlaProfile),
+    Sla(Box<SlaProfile>),
     /// Powder bed.
     Sls(SlsProfile),
 }
@@ -761,12 +761,26 @@ impl Walker {
                     }
                 }
             }
+            (Technology::Sla, Some(Value::String(file))) if file.ends_with(".ini") => {
+                // A PrusaSlicer SLA profile, read as the slicer reads it.
+                let file = resolve(base, file);
+                if let Ok(bytes) = std::fs::read(&file) {
+                    hasher.update(&bytes);
+                }
+                match SlaProfile::load(&file) {
+                    Ok(p) => Process::Sla(Box::new(p)),
+                    Err(e) => {
+                        self.err(ppath, e.to_string());
+                        return None;
+                    }
+                }
+            }
             (Technology::Sla, v) => {
                 let p: SlaProfile = self.profile(v, &ppath, base, hasher)?;
                 for (k, m) in p.problems() {
                     self.err(format!("{ppath}.{k}"), m);
                 }
-                Process::Sla(p)
+                Process::Sla(Box::new(p))
             }
             (Technology::Sls, v) => {
                 let p: SlsProfile = self.profile(v, &ppath, base, hasher)?;
@@ -1042,5 +1056,51 @@ machines = ["mk5", "sl1"]
             e.to_string()
                 .contains("machines.mk4.hourly_rate: must be ≥ 0, got -3")
         );
+    }
+
+    #[test]
+    fn sla_machine_names_a_prusaslicer_ini() {
+        let dir = std::env::temp_dir().join(format!("pricing-book-sla-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("resin.ini"),
+            "layer_height = 0.1\nexposure_time = 6\nnot_a_key = 1\n",
+        )
+        .unwrap();
+        let book = EMBEDDED_TOML.replace(
+            "[machines.sl1s.profile]\nlayer_height = 0.05",
+            "[machines.sl1s.profile_unused]\nlayer_height = 0.05",
+        );
+        let book = book.replace(
+            "hourly_rate = 2.5\n",
+            "hourly_rate = 2.5\nprofile = \"resin.ini\"\n",
+        );
+        let book = book
+            .lines()
+            .filter(|l| !l.starts_with("[machines.sl1s.profile_unused]"))
+            .filter(|l| !l.starts_with("exposure_time") && !l.starts_with("initial_exposure_time"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // Drop the inline table's leftover key that followed its header.
+        let book = book.replace(
+            "hourly_rate = 2.5\nprofile = \"resin.ini\"\n\nlayer_height = 0.05",
+            "hourly_rate = 2.5\nprofile = \"resin.ini\"\n",
+        );
+        let path = dir.join("book.toml");
+        std::fs::write(&path, &book).unwrap();
+        let b = PriceBook::load(&path).unwrap_or_else(|e| panic!("{e}\n{book}"));
+        let Process::Sla(p) = &b.machines["sl1s"].process else {
+            panic!("not sla")
+        };
+        assert_eq!(p.layer_height, 0.1);
+        assert_eq!(p.exposure_time, 6.0);
+        // Unset keys are PrusaSlicer's defaults, not the reference machine's.
+        assert_eq!(p.initial_exposure_time, 15.0);
+        assert!(
+            p.load_warnings
+                .iter()
+                .any(|w| w.code == "unknown_profile_key")
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -351,11 +351,12 @@ fn round_money(x: f64) -> f64 {
     if r == 0.0 { 0.0 } else { r }
 }
 
-/// The size a part needs on `machine`: resin supports lift it by the elevation.
+/// The size a part needs on `machine`: resin supports and the pad lift it by the
+/// elevation.
 fn required_size(part: &Part, machine: &Machine, supports: bool) -> [f64; 3] {
     let mut s = part.analysis.bbox_mm.size;
-    if let (Process::Sla(p), true) = (&machine.process, supports) {
-        s[2] += p.support_object_elevation;
+    if let Process::Sla(p) = &machine.process {
+        s[2] += p.elevation(supports && p.supports_enable);
     }
     s
 }

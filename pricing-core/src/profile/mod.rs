@@ -2,6 +2,7 @@
 
 pub mod fdm;
 pub mod sla;
+mod sla_ini;
 pub mod sls;
 
 /// Why a profile could not be loaded.
