@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::mesh::topology::{self, Repairs, Topology};
 use crate::mesh::{Format, Mesh};
 use crate::units::{self, Unit, UnitGuess};
@@ -117,7 +118,21 @@ pub struct Part {
 ///
 /// A [`Scaling::Factor`] that is not a positive finite number is ignored in favour of
 /// unit detection.
-pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
+pub fn analyze(mesh: Mesh, format: Format, scaling: Scaling) -> Part {
+    match analyze_with(mesh, format, scaling, &Cancel::never()) {
+        Ok(part) => part,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
+    }
+}
+
+/// [`analyze`], polling `cancel` between the passes over the mesh.
+pub fn analyze_with(
+    mut mesh: Mesh,
+    format: Format,
+    scaling: Scaling,
+    cancel: &Cancel,
+) -> Result<Part, Cancelled> {
+    cancel.check()?;
     let raw_bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
     let raw_size = [0, 1, 2].map(|k| raw_bounds.1[k] - raw_bounds.0[k]);
     let stride = (mesh.positions.len() / 1000).max(1);
@@ -144,7 +159,7 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
     let lift = -raw_bounds.0[2] * scale;
     mesh.transform(|p| [p[0] * scale, p[1] * scale, p[2] * scale + lift]);
 
-    let (topology, repairs) = topology::analyze_and_repair(&mut mesh);
+    let (topology, repairs) = topology::analyze_and_repair_with(&mut mesh, cancel)?;
     let bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
     let volume: f64 = topology.shells.iter().map(|s| s.signed_volume).sum();
     let area: f64 = topology.shells.iter().map(|s| s.area).sum();
@@ -186,11 +201,11 @@ pub fn analyze(mut mesh: Mesh, format: Format, scaling: Scaling) -> Part {
         warnings: Vec::new(),
     };
     analysis.warnings = warnings(&analysis, scaling);
-    Part {
+    Ok(Part {
         mesh,
         topology,
         analysis,
-    }
+    })
 }
 
 fn round_to(x: f64, digits: i32) -> f64 {

@@ -104,6 +104,9 @@ pub enum MeshError {
         #[source]
         source: std::io::Error,
     },
+    /// The caller cancelled the read (or its deadline passed).
+    #[error(transparent)]
+    Cancelled(#[from] crate::cancel::Cancelled),
 }
 
 impl MeshError {
@@ -122,6 +125,7 @@ impl MeshError {
             MeshError::NoTriangles => "no_triangles",
             MeshError::UnknownFormat { .. } => "unknown_format",
             MeshError::Gzip { .. } => "gzip",
+            MeshError::Cancelled(_) => "cancelled",
         }
     }
 }

@@ -10,9 +10,15 @@ use std::io::Cursor;
 
 use super::error::MeshError;
 use super::{Mesh, ReadLimits};
+use crate::cancel::Cancel;
 
 /// Parses OBJ text.
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
+    parse_with(bytes, limits, &Cancel::never())
+}
+
+/// [`parse`], polling `cancel` per chunk of work.
+pub fn parse_with(bytes: &[u8], limits: &ReadLimits, cancel: &Cancel) -> Result<Mesh, MeshError> {
     let options = tobj::LoadOptions {
         triangulate: true,
         single_index: false,
@@ -64,7 +70,9 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    Mesh::weld(corners.len() / 3, |t| {
-        [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]]
-    })
+    Mesh::weld(
+        corners.len() / 3,
+        |t| [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]],
+        cancel,
+    )
 }

@@ -26,6 +26,7 @@ use self::edges::{Joins, Pair};
 use self::half_edges::HalfEdges;
 use self::union_find::UnionFind;
 use super::Mesh;
+use crate::cancel::{Cancel, Cancelled};
 
 /// Per-shell figures, in the mesh's units.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,13 +84,28 @@ pub struct Repairs {
 /// Cavities (closed shells with negative volume inside another shell) are left as they
 /// are: they are real voids, not mistakes.
 pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
+    match analyze_and_repair_with(mesh, &Cancel::never()) {
+        Ok(done) => done,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
+    }
+}
+
+/// [`analyze_and_repair`], polling `cancel` between its passes. A cancelled repair may
+/// leave `mesh` with degenerate triangles dropped but not reoriented.
+pub fn analyze_and_repair_with(
+    mesh: &mut Mesh,
+    cancel: &Cancel,
+) -> Result<(Topology, Repairs), Cancelled> {
     let mut repairs = Repairs {
         dropped_degenerate: drop_degenerate(mesh),
         ..Repairs::default()
     };
+    cancel.check()?;
     let half = HalfEdges::build(&mesh.triangles, mesh.positions.len());
+    cancel.check()?;
     let shells_uf = UnionFind::new(mesh.triangles.len());
     let edges = edges::classify(&half, Joins::Shells(&shells_uf));
+    cancel.check()?;
     if edges.inconsistent > 0 {
         // Rare: only now are the joins stored, for the reorientation walk. Flipping
         // triangles changes no connectivity, so the shells found above still hold.
@@ -98,6 +114,7 @@ pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
     }
     drop(half);
     let (shell_of_triangle, shell_count) = shells_uf.into_sets();
+    cancel.check()?;
     let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, shell_count);
     for &t in &edges.open_edge_triangles {
         shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
@@ -110,7 +127,7 @@ pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
         non_manifold_edges: edges.non_manifold,
         inconsistent_edges: edges.inconsistent,
     };
-    (topology, repairs)
+    Ok((topology, repairs))
 }
 
 #[inline(always)]
