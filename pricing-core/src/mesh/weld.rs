@@ -234,7 +234,13 @@ where
     }
     let key_offset = key_offsets(&chunks);
     let leaders = shard_pass(&chunks, &key_offset);
+    if cancel.is_cancelled() {
+        return Err(WeldError::Cancelled);
+    }
     let (positions, chunk_vertex) = number_vertices(&chunks, &key_offset, &leaders);
+    if cancel.is_cancelled() {
+        return Err(WeldError::Cancelled);
+    }
     drop(leaders);
     // Local ids become vertex ids.
     triangles

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::half_edges::HalfEdges;
 use super::union_find::UnionFind;
+use crate::cancel::Cancel;
 
 /// Vertices per parallel task.
 const VERTEX_CHUNK: u32 = 4096;
@@ -69,13 +70,18 @@ impl Edges {
     }
 }
 
-/// Classifies every edge of the mesh behind `half`, sending joins to `joins`.
-pub(super) fn classify(half: &HalfEdges, joins: Joins) -> Edges {
+/// Classifies every edge of the mesh behind `half`, sending joins to `joins`. Once
+/// `cancel` is cancelled the remaining vertex chunks are skipped (the caller checks it
+/// and discards the result).
+pub(super) fn classify(half: &HalfEdges, joins: Joins, cancel: &Cancel) -> Edges {
     let vertex_count = half.vertex_count() as u32;
     (0..vertex_count.div_ceil(VERTEX_CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut out = Edges::default();
+            if cancel.is_cancelled() {
+                return out;
+            }
             let end = ((c + 1) * VERTEX_CHUNK).min(vertex_count);
             for v in c * VERTEX_CHUNK..end {
                 classify_around(half, v, joins, &mut out);

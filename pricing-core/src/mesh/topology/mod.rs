@@ -101,21 +101,22 @@ pub fn analyze_and_repair_with(
         ..Repairs::default()
     };
     cancel.check()?;
-    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len());
-    cancel.check()?;
+    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len(), cancel)?;
     let shells_uf = UnionFind::new(mesh.triangles.len());
-    let edges = edges::classify(&half, Joins::Shells(&shells_uf));
+    let edges = edges::classify(&half, Joins::Shells(&shells_uf), cancel);
     cancel.check()?;
     if edges.inconsistent > 0 {
         // Rare: only now are the joins stored, for the reorientation walk. Flipping
         // triangles changes no connectivity, so the shells found above still hold.
-        let pairs = edges::classify(&half, Joins::Pairs).pairs;
+        let pairs = edges::classify(&half, Joins::Pairs, cancel).pairs;
+        cancel.check()?;
         repairs.reoriented_triangles = reorient(mesh, &pairs);
     }
     drop(half);
     let (shell_of_triangle, shell_count) = shells_uf.into_sets();
     cancel.check()?;
-    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, shell_count);
+    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, shell_count, cancel);
+    cancel.check()?;
     for &t in &edges.open_edge_triangles {
         shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
     }
