@@ -18,6 +18,8 @@ use crate::price::LeadTime;
 use crate::profile::fdm::FdmProfile;
 use crate::profile::sla::SlaProfile;
 use crate::profile::sls::SlsProfile;
+use crate::profile::{LoadedProfile, ProfileBuilder, ProfileError};
+use crate::warning::Warning;
 
 /// Reads and validates a price book; profile paths in it are relative to `base`.
 pub(super) fn parse(text: &str, base: Option<&Path>) -> Result<PriceBook, PriceBookErrors> {
@@ -172,6 +174,7 @@ pub(super) fn parse(text: &str, base: Option<&Path>) -> Result<PriceBook, PriceB
         machines,
         materials,
         hash: hasher.finalize().to_hex().to_string(),
+        warnings: w.warnings,
     })
 }
 
@@ -231,6 +234,8 @@ impl Rule {
 #[derive(Default)]
 struct Walker {
     errors: Vec<FieldError>,
+    /// Notes that do not stop the book (profile keys the estimate does not model).
+    warnings: Vec<Warning>,
 }
 
 impl Walker {
@@ -507,22 +512,14 @@ impl Walker {
                 if let Ok(bytes) = std::fs::read(&file) {
                     hasher.update(&bytes);
                 }
-                match FdmProfile::load(&file) {
-                    Ok(p) => Process::Fdm(Box::new(p)),
-                    Err(e) => {
-                        self.err(ppath, e.to_string());
-                        return None;
-                    }
-                }
+                let loaded = FdmProfile::load(&file);
+                Process::Fdm(Box::new(self.fdm_profile(loaded, &ppath)?))
             }
-            (Technology::Fdm, Some(v @ Value::Table(_))) => {
-                match v.clone().try_into::<FdmProfile>() {
-                    Ok(p) => Process::Fdm(Box::new(p)),
-                    Err(e) => {
-                        self.err(ppath, toml_error(&e));
-                        return None;
-                    }
-                }
+            (Technology::Fdm, Some(Value::Table(t))) => {
+                let loaded = ProfileBuilder::new()
+                    .load_toml_table(t)
+                    .and_then(ProfileBuilder::build);
+                Process::Fdm(Box::new(self.fdm_profile(loaded, &ppath)?))
             }
             (Technology::Sla, v) => {
                 let p: SlaProfile = self.profile(v, &ppath, base, hasher)?;
@@ -556,6 +553,34 @@ impl Walker {
             hourly_rate,
             process,
         })
+    }
+
+    /// An FDM profile's problems become errors at `path` (each key's own path), its
+    /// warnings the book's warnings.
+    fn fdm_profile(
+        &mut self,
+        loaded: Result<LoadedProfile, ProfileError>,
+        path: &str,
+    ) -> Option<FdmProfile> {
+        match loaded {
+            Ok(l) => {
+                for w in l.warnings {
+                    self.warnings
+                        .push(Warning::new(w.code, format!("{path}: {}", w.message)));
+                }
+                Some(l.profile)
+            }
+            Err(ProfileError::Problems { problems }) => {
+                for p in problems {
+                    self.err(join(path, &p.key), p.message);
+                }
+                None
+            }
+            Err(e) => {
+                self.err(path, e.to_string());
+                None
+            }
+        }
     }
 
     /// A resin or powder profile: absent (defaults), an inline table, or a TOML file.

@@ -42,6 +42,9 @@ pub struct PriceBook {
     pub materials: BTreeMap<String, Material>,
     /// blake3 of the book's canonical content (see [`PriceBook::hash`]).
     hash: String,
+    /// What its profiles set that the estimate does not model (see
+    /// [`PriceBook::warnings`]).
+    warnings: Vec<crate::warning::Warning>,
 }
 
 /// Fees of a price book.
@@ -214,6 +217,12 @@ impl PriceBook {
     /// comments and layout do not matter) plus the bytes of any profile files it names.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// Keys of the book's FDM profiles that are misspelt or not modelled, each message
+    /// starting with the profile's field path (`machines.mk4.profile: ...`).
+    pub fn warnings(&self) -> &[crate::warning::Warning] {
+        &self.warnings
     }
 
     /// `<engine version>+<first 16 hex of the book hash>`: enough to reproduce a price.
