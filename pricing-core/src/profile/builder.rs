@@ -38,7 +38,7 @@
 //!   that PrusaSlicer knows but the estimate does not model (`unmodelled_profile_key`,
 //!   see `profile::prusaslicer`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -75,13 +75,15 @@ pub struct PresetChoice {
 pub struct ProfileBuilder {
     /// Every key set so far, with its value and where it came from.
     entries: BTreeMap<String, Entry>,
+    /// The sources, in load order (`Entry::source` indexes it).
+    sources: Vec<String>,
     warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     value: String,
-    source: String,
+    source: usize,
 }
 
 /// Keys PrusaSlicer accepts as a percentage of another key, resolved in this order (a
@@ -112,20 +114,21 @@ const PERCENT_UNIT: &[&str] = &["fill_density", "raft_first_layer_density"];
 /// Most levels of `inherits` followed in a bundle (vendor bundles use two or three).
 const MAX_INHERITS_DEPTH: usize = 16;
 
-/// The profile's keys with PrusaSlicer's defaults, from serde: the field list is the
-/// struct's, not a second copy.
-fn fields() -> &'static BTreeMap<String, toml::Value> {
-    static FIELDS: OnceLock<BTreeMap<String, toml::Value>> = OnceLock::new();
-    FIELDS.get_or_init(|| match toml::Value::try_from(FdmProfile::base()) {
-        Ok(toml::Value::Table(t)) => t.into_iter().collect(),
-        _ => BTreeMap::new(),
-    })
+/// The profile's keys, as serde's derive lists them: the field list is the struct's, not
+/// a second copy.
+fn fields() -> &'static BTreeSet<&'static str> {
+    static FIELDS: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    FIELDS.get_or_init(|| ini::struct_fields::<FdmProfile>().iter().copied().collect())
 }
 
+/// PrusaSlicer's default of a numeric key (a percentage's base no source sets).
 fn default_number(key: &str) -> f64 {
-    match fields().get(key) {
-        Some(toml::Value::Float(f)) => *f,
-        Some(toml::Value::Integer(i)) => *i as f64,
+    match toml::Value::try_from(FdmProfile::base()) {
+        Ok(toml::Value::Table(t)) => match t.get(key) {
+            Some(toml::Value::Float(f)) => *f,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            _ => 0.0,
+        },
         _ => 0.0,
     }
 }
@@ -141,6 +144,7 @@ impl ProfileBuilder {
     pub fn new() -> ProfileBuilder {
         let b = ProfileBuilder {
             entries: BTreeMap::new(),
+            sources: Vec::new(),
             warnings: Vec::new(),
         };
         match ini::parse(REFERENCE_INI) {
@@ -151,12 +155,14 @@ impl ProfileBuilder {
     }
 
     fn apply(mut self, pairs: Pairs, source: &str) -> ProfileBuilder {
+        let source_index = self.sources.len();
+        self.sources.push(source.to_string());
         for (key, value) in pairs {
             self.entries.insert(
                 key,
                 Entry {
                     value,
-                    source: source.to_string(),
+                    source: source_index,
                 },
             );
         }
@@ -255,7 +261,7 @@ impl ProfileBuilder {
         let mut pairs = Vec::new();
         let mut problems = Vec::new();
         for (key, v) in table {
-            if !fields().contains_key(key) {
+            if !fields().contains(key.as_str()) {
                 problems.push(KeyProblem {
                     key: key.clone(),
                     message: format!(
@@ -295,7 +301,7 @@ impl ProfileBuilder {
     /// is not a PrusaSlicer setting is refused at once, with the closest key it knows.
     pub fn set(self, key: &str, value: &str) -> Result<ProfileBuilder, ProfileError> {
         let key = key.trim();
-        if !fields().contains_key(key) && !is_prusaslicer_key(key) {
+        if !fields().contains(key) && !is_prusaslicer_key(key) {
             return Err(ProfileError::UnknownKey {
                 key: key.to_string(),
                 suggestion: suggest(key),
@@ -313,13 +319,13 @@ impl ProfileBuilder {
         let mut warnings = self.warnings;
         let mut model: BTreeMap<String, String> = BTreeMap::new();
         for (key, e) in &self.entries {
-            let field = fields().contains_key(key);
+            let field = fields().contains(key.as_str());
             match key_use(key, &e.value, field) {
                 KeyUse::Unknown => warnings.push(Warning::new(
                     "unknown_profile_key",
                     format!(
                         "`{key}` (in {}) is not a PrusaSlicer 2.5 FDM setting{}; it is ignored",
-                        e.source,
+                        self.sources[e.source],
                         suggest(key)
                             .map(|s| format!(" (did you mean `{s}`?)"))
                             .unwrap_or_default()
@@ -330,7 +336,7 @@ impl ProfileBuilder {
                     format!(
                         "`{key} = {}` (in {}) changes print time or material in PrusaSlicer, but the estimate does not model it; it is ignored",
                         short(&e.value),
-                        e.source
+                        self.sources[e.source]
                     ),
                 )),
                 KeyUse::Modelled | KeyUse::Harmless => {}
@@ -535,11 +541,11 @@ fn short(v: &str) -> String {
 fn suggest(key: &str) -> Option<String> {
     let limit = (key.chars().count() / 4).clamp(1, 3);
     fields()
-        .keys()
-        .map(|k| (edit_distance(key, k), k))
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
         .filter(|(d, _)| *d <= limit)
         .min()
-        .map(|(_, k)| k.clone())
+        .map(|(_, k)| k.to_string())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -721,7 +727,7 @@ print = Fine
     #[test]
     fn the_profile_keys_are_prusaslicer_keys() {
         assert!(fields().len() > 70);
-        for k in fields().keys() {
+        for k in fields() {
             assert!(is_prusaslicer_key(k), "{k}");
         }
     }

@@ -129,6 +129,34 @@ impl de::Error for DeError {
     }
 }
 
+/// The field names serde's derive gives a struct (`deserialize_struct`'s `fields`).
+pub(crate) fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    struct Capture(&'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for &mut Capture {
+        type Error = DeError;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, DeError> {
+            Err(DeError("not a struct".into()))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, DeError> {
+            self.0 = fields;
+            Err(DeError("fields captured".into()))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut c = Capture(&[]);
+    let _ = T::deserialize(&mut c);
+    c.0
+}
+
 /// Deserializes a struct from `key → value` text.
 pub(crate) fn from_map<'de, T: serde::Deserialize<'de>>(
     map: &'de BTreeMap<String, String>,

@@ -14,13 +14,30 @@
 //! 5. not a PrusaSlicer key at all (a typo such as `layer_heigth`): an
 //!    `unknown_profile_key` warning.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 /// Every setting name PrusaSlicer 2.5 defines for FFF printers, one per line
 /// (regenerate with `scripts/prusaslicer_keys.sh`).
 const KEYS: &str = include_str!("prusaslicer-2.5-fff-keys.txt");
 
 /// Whether `key` is a PrusaSlicer 2.5 FFF setting.
 pub(crate) fn is_prusaslicer_key(key: &str) -> bool {
-    KEYS.lines().any(|k| k == key)
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| KEYS.lines().collect()).contains(key)
+}
+
+fn ignored(key: &str) -> bool {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| IGNORED.iter().copied().collect())
+        .contains(key)
+}
+
+fn neutral(key: &str) -> Option<&'static [&'static str]> {
+    static MAP: OnceLock<HashMap<&'static str, &'static [&'static str]>> = OnceLock::new();
+    MAP.get_or_init(|| NEUTRAL.iter().copied().collect())
+        .get(key)
+        .copied()
 }
 
 /// Settings that change neither print time nor material of a single-extruder print.
@@ -327,7 +344,7 @@ pub(crate) enum KeyUse {
 
 /// Classifies `key = value`; `modelled` says whether the profile has a field for it.
 pub(crate) fn key_use(key: &str, value: &str, modelled: bool) -> KeyUse {
-    if let Some((_, ok)) = NEUTRAL.iter().find(|(k, _)| *k == key) {
+    if let Some(ok) = neutral(key) {
         // Multi-extruder lists: the first extruder's value.
         let first = value.split(',').next().unwrap_or("").trim();
         return if ok.contains(&first) || ok.contains(&value.trim()) {
@@ -338,7 +355,7 @@ pub(crate) fn key_use(key: &str, value: &str, modelled: bool) -> KeyUse {
     }
     if modelled {
         KeyUse::Modelled
-    } else if IGNORED.contains(&key) {
+    } else if ignored(key) {
         KeyUse::Harmless
     } else if is_prusaslicer_key(key) {
         KeyUse::Unmodelled
