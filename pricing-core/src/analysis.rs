@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::mesh::topology::{self, Repairs, Topology};
 use crate::mesh::{Format, Loaded, Mesh};
 use crate::units::{self, Unit, UnitGuess};
@@ -125,13 +126,42 @@ pub fn analyze(mesh: Mesh, format: Format, scaling: Scaling) -> Part {
     analyze_declared(mesh, format, declared, scaling)
 }
 
+/// [`analyze`], polling `cancel` between the passes over the mesh.
+pub fn analyze_with(
+    mesh: Mesh,
+    format: Format,
+    scaling: Scaling,
+    cancel: &Cancel,
+) -> Result<Part, Cancelled> {
+    let declared = (format == Format::ThreeMf).then_some(Unit::Mm);
+    analyze_declared_with(mesh, format, declared, scaling, cancel)
+}
+
 /// [`analyze_declared`] on a read file, with the notes from reading (a skipped
 /// non-printable item, a skipped modifier) added to the warnings. The whole-file mesh is
 /// analysed; for one item use [`analyze_declared`] on [`Loaded::item_mesh`].
 pub fn analyze_loaded(loaded: Loaded, scaling: Scaling) -> Part {
-    let mut part = analyze_declared(loaded.mesh, loaded.format, loaded.declared_unit, scaling);
+    match analyze_loaded_with(loaded, scaling, &Cancel::never()) {
+        Ok(part) => part,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
+    }
+}
+
+/// [`analyze_loaded`], polling `cancel` between the passes over the mesh.
+pub fn analyze_loaded_with(
+    loaded: Loaded,
+    scaling: Scaling,
+    cancel: &Cancel,
+) -> Result<Part, Cancelled> {
+    let mut part = analyze_declared_with(
+        loaded.mesh,
+        loaded.format,
+        loaded.declared_unit,
+        scaling,
+        cancel,
+    )?;
     part.analysis.warnings.extend(loaded.warnings);
-    part
+    Ok(part)
 }
 
 /// Like [`analyze`], for a mesh whose file declared its unit (`declared`, see
@@ -142,11 +172,26 @@ pub fn analyze_loaded(loaded: Loaded, scaling: Scaling) -> Part {
 /// declared in millimetres scales it ×25.4, and `--scale 2` on one declared in inches
 /// gives ×2 mm per written unit.
 pub fn analyze_declared(
-    mut mesh: Mesh,
+    mesh: Mesh,
     format: Format,
     declared: Option<Unit>,
     scaling: Scaling,
 ) -> Part {
+    match analyze_declared_with(mesh, format, declared, scaling, &Cancel::never()) {
+        Ok(part) => part,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
+    }
+}
+
+/// [`analyze_declared`], polling `cancel` between the passes over the mesh.
+pub fn analyze_declared_with(
+    mut mesh: Mesh,
+    format: Format,
+    declared: Option<Unit>,
+    scaling: Scaling,
+    cancel: &Cancel,
+) -> Result<Part, Cancelled> {
+    cancel.check()?;
     // A factor that is not a positive finite number cannot be applied; callers that take
     // it from users (CLI, worker params) reject it first, and the library falls back to
     // detection rather than producing NaN geometry.
@@ -196,7 +241,7 @@ pub fn analyze_declared(
     let lift = -raw_bounds.0[2] * scale;
     mesh.transform(|p| [p[0] * scale, p[1] * scale, p[2] * scale + lift]);
 
-    let (topology, repairs) = topology::analyze_and_repair(&mut mesh);
+    let (topology, repairs) = topology::analyze_and_repair_with(&mut mesh, cancel)?;
     let bounds = mesh.bounds().unwrap_or(([0.0; 3], [0.0; 3]));
     let volume: f64 = topology.shells.iter().map(|s| s.signed_volume).sum();
     let area: f64 = topology.shells.iter().map(|s| s.area).sum();
@@ -238,11 +283,11 @@ pub fn analyze_declared(
         warnings: Vec::new(),
     };
     analysis.warnings = warnings(&analysis, scaling, declared.is_some());
-    Part {
+    Ok(Part {
         mesh,
         topology,
         analysis,
-    }
+    })
 }
 
 fn round_to(x: f64, digits: i32) -> f64 {

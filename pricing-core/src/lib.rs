@@ -17,13 +17,12 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod cancel;
 pub mod estimate;
 pub mod fit;
 pub mod mesh;
-pub mod motion;
 pub mod price;
 pub mod profile;
 pub mod slice;
-pub mod support;
 pub mod units;
 pub mod warning;

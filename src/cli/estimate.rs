@@ -69,8 +69,10 @@ pub fn run(args: &EstimateArgs) -> i32 {
     let (est, part, filament_diameter) = match args.technology {
         Tech::Fdm => {
             let profile = match &args.profile {
+                // The loader's warnings (unknown and unmodelled keys) are not printed yet:
+                // the CLI overhaul (issue 9) adds them to the output.
                 Some(p) => match FdmProfile::load(p) {
-                    Ok(p) => p,
+                    Ok(loaded) => loaded.profile,
                     Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
                 },
                 None => FdmProfile::default(),

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use pricing_core::analysis::Part;
+use pricing_core::cancel::Cancel;
 use pricing_core::estimate::Estimate;
 use pricing_core::price::{
-    LeadTime, PriceBook, Quote, QuoteDocument, QuoteError, QuoteRequest, Quoter,
+    self, LeadTime, PriceBook, Quote, QuoteDocument, QuoteError, QuoteRequest, Quoter,
 };
 use rayon::prelude::*;
 
@@ -154,13 +155,13 @@ fn quote_file(
     request: &QuoteRequest,
 ) -> Result<QuoteDocument, QuoteError> {
     let part = load(path, args)?;
-    let (estimate, price) = quoter.quote_with_estimate(&part, request)?;
-    Ok(QuoteDocument {
-        file: path.display().to_string(),
-        analysis: part.analysis,
-        estimate,
-        price,
-    })
+    price::quote_part(
+        quoter,
+        &path.display().to_string(),
+        part,
+        request,
+        &Cancel::never(),
+    )
 }
 
 fn batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[PathBuf]) -> i32 {
@@ -433,12 +434,7 @@ fn compare(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[P
     let _ = (|| -> std::io::Result<()> {
         if args.json {
             for (estimate, price) in options {
-                let doc = QuoteDocument {
-                    file: name.clone(),
-                    analysis: part.analysis.clone(),
-                    estimate,
-                    price,
-                };
+                let doc = QuoteDocument::new(&name, part.analysis.clone(), estimate, price);
                 writeln!(out, "{}", serde_json::to_string(&doc).unwrap_or_default())?;
             }
         } else if args.csv {

@@ -25,134 +25,19 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Estimate, EstimateError, RoleFigures, Technology};
+use super::{Estimate, EstimateError, Options, Role, RoleFigures, Technology, mass_g};
 use crate::analysis::Part;
 use crate::mesh::Mesh;
 use crate::profile::sla::SlaProfile;
+use crate::slice::areas::layer_areas_with;
 use crate::warning::Warning;
 
 /// Most layers an estimate will build; past it the units are surely wrong.
 pub const MAX_LAYERS: u64 = 200_000;
 
-/// Density used for `material_g` when the profile's is not usable, g/cm³.
+/// Density used for `material_g` when neither the caller ([`Options`]) nor the profile
+/// (`material_density`) names one, g/cm³ (a standard resin).
 pub const NOMINAL_RESIN_DENSITY: f64 = 1.1;
-
-/// Cross-section area of `mesh` at the middle of each of `layers` layers of height `h`
-/// starting at z = 0, mm².
-///
-/// Every triangle adds its oriented cut segment's shoelace term to each layer it spans,
-/// so holes subtract themselves and no polygon is ever built. The work is one pass over
-/// the triangles plus the layers each one spans, split over threads.
-pub fn layer_areas(mesh: &Mesh, h: f64, layers: usize) -> Vec<f64> {
-    layer_areas_within(mesh, h, layers, CUT_BUDGET)
-}
-
-/// Most triangle-layer cuts one estimate makes. Real meshes stay far below it (the 678k
-/// gyroid lattice makes about 1M); a hostile mesh of millions of full-height slivers
-/// would make billions, so past it layers are sampled every few layers instead: the
-/// areas stay right on average and the estimate cannot hang.
-pub const CUT_BUDGET: u64 = 200_000_000;
-
-fn layer_areas_within(mesh: &Mesh, h: f64, layers: usize, budget: u64) -> Vec<f64> {
-    if layers == 0 || h.is_nan() || h <= 0.0 {
-        return vec![0.0; layers];
-    }
-    let cuts: u64 = mesh
-        .triangles
-        .par_iter()
-        .map(|t| {
-            let z = t.map(|i| mesh.positions.get(i as usize).map_or(0.0, |p| p[2] as f64));
-            let span = (z[0].max(z[1]).max(z[2]) - z[0].min(z[1]).min(z[2])) / h;
-            if span.is_finite() {
-                span as u64 + 1
-            } else {
-                layers as u64
-            }
-        })
-        .sum();
-    let stride = cuts.div_ceil(budget.max(1)).max(1) as usize;
-    if stride > 1 {
-        // Cut the first layer of every group of `stride` and repeat its area: the first
-        // layer of the last, possibly partial, group is still inside the part.
-        let coarse = cut(mesh, h * stride as f64, 0.5 * h, layers.div_ceil(stride));
-        return (0..layers)
-            .map(|k| coarse.get(k / stride).copied().unwrap_or(0.0))
-            .collect();
-    }
-    cut(mesh, h, 0.5 * h, layers)
-}
-
-/// Cross-section areas at z = z0 + k·step for k in 0..layers.
-fn cut(mesh: &Mesh, step: f64, z0: f64, layers: usize) -> Vec<f64> {
-    mesh.triangles
-        .par_chunks(4096)
-        .fold(
-            || vec![0.0f64; layers],
-            |mut acc, chunk| {
-                for t in chunk {
-                    let v = t.map(|i| {
-                        let p = mesh.positions.get(i as usize).copied().unwrap_or([0.0; 3]);
-                        [p[0] as f64, p[1] as f64, p[2] as f64]
-                    });
-                    add_triangle(&mut acc, v, step, z0);
-                }
-                acc
-            },
-        )
-        .reduce(
-            || vec![0.0f64; layers],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-                a
-            },
-        )
-}
-
-fn add_triangle(acc: &mut [f64], v: [[f64; 3]; 3], h: f64, z0: f64) {
-    let zmin = v[0][2].min(v[1][2]).min(v[2][2]);
-    let zmax = v[0][2].max(v[1][2]).max(v[2][2]);
-    // Layer k is cut at z = z0 + k h (z0 = h / 2: the middle of the layer).
-    let first = ((zmin - z0) / h).ceil().max(0.0);
-    let last = ((zmax - z0) / h).floor();
-    if first.is_nan() || last.is_nan() || first > last || !last.is_finite() {
-        return;
-    }
-    let (first, last) = (
-        first as usize,
-        (last as usize).min(acc.len().saturating_sub(1)),
-    );
-    let e1 = sub(v[1], v[0]);
-    let e2 = sub(v[2], v[0]);
-    let (nx, ny) = (e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2]);
-    for (k, slot) in acc.iter_mut().enumerate().take(last + 1).skip(first) {
-        let z = z0 + k as f64 * h;
-        let mut pts = [[0.0f64; 2]; 2];
-        let mut n = 0;
-        for (a, b) in [(0, 1), (1, 2), (2, 0)] {
-            let (pa, pb) = (v[a], v[b]);
-            // Half-open: a vertex exactly on the plane counts as below, so a cut through a
-            // vertex yields exactly two points.
-            if (pa[2] > z) != (pb[2] > z) && n < 2 {
-                let t = (z - pa[2]) / (pb[2] - pa[2]);
-                pts[n] = [pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])];
-                n += 1;
-            }
-        }
-        if n != 2 {
-            continue;
-        }
-        let (mut p, mut q) = (pts[0], pts[1]);
-        // Orient the segment so the outward normal is on its right: outer contours run
-        // counter-clockwise and add, holes run clockwise and subtract.
-        let d = [q[0] - p[0], q[1] - p[1]];
-        if d[1] * nx - d[0] * ny < 0.0 {
-            std::mem::swap(&mut p, &mut q);
-        }
-        *slot += 0.5 * (p[0] * q[1] - q[0] * p[1]);
-    }
-}
 
 fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
@@ -196,6 +81,17 @@ pub fn estimate(
     profile: &SlaProfile,
     supports: bool,
 ) -> Result<Estimate, EstimateError> {
+    estimate_with_options(part, profile, supports, &Options::default())
+}
+
+/// [`estimate`] for a material of `options.density_g_cm3` ([`NOMINAL_RESIN_DENSITY`] when
+/// `None`), polling `options.cancel` per chunk of triangles.
+pub fn estimate_with_options(
+    part: &Part,
+    profile: &SlaProfile,
+    supports: bool,
+    options: &Options,
+) -> Result<Estimate, EstimateError> {
     let a = &part.analysis;
     if !a.has_volume() {
         return Err(EstimateError::NoVolume {
@@ -228,7 +124,7 @@ pub fn estimate(
     let part_layers = layers - below;
     // Sections at the layers' mid-planes from the part's bottom; PrusaSlicer's planes may
     // sit up to half a layer off these, which moves no volume on average.
-    let areas = layer_areas(&part.mesh, h, part_layers.max(1));
+    let areas = layer_areas_with(&part.mesh, h, part_layers.max(1), &options.cancel)?;
     let model_mm3: f64 = areas.iter().map(|x| x.max(0.0)).sum::<f64>() * h;
 
     let cols = columns::Columns::new(&part.mesh, a.bbox_mm.min, a.bbox_mm.max);
@@ -361,21 +257,21 @@ pub fn estimate(
     let material_mm3 = model_mm3 + support_mm3;
     let mut by_role = BTreeMap::new();
     by_role.insert(
-        "model",
+        Role::Model,
         RoleFigures {
             mm3: model_mm3,
             seconds: t.part_s,
         },
     );
     by_role.insert(
-        "support",
+        Role::Support,
         RoleFigures {
             mm3: tree_mm3,
             seconds: t.below_s,
         },
     );
     by_role.insert(
-        "pad",
+        Role::Pad,
         RoleFigures {
             mm3: pad.mm3,
             seconds: 0.0,
@@ -387,12 +283,13 @@ pub fn estimate(
         layer_height_mm: h,
         print_time_s: t.total_s(),
         material_mm3,
-        material_g: material_mm3 / 1000.0 * density,
+        material_g: mass_g(material_mm3, options.density_g_cm3.unwrap_or(density)),
         support_mm3,
         support_contact_area_mm2: contact,
         by_role,
         occupied_mm3: None,
         warnings,
+        powder_refresh_mm3: 0.0,
     })
 }
 
@@ -408,28 +305,6 @@ mod tests {
     }
 
     #[test]
-    fn cube_layer_areas_are_its_face() {
-        let part = cube(20.0);
-        let areas = layer_areas(&part.mesh, 0.5, 40);
-        for a in areas {
-            approx::assert_relative_eq!(a, 400.0, max_relative = 1e-9);
-        }
-    }
-
-    #[test]
-    fn over_the_cut_budget_layers_are_sampled() {
-        let part = cube(20.0);
-        // 12 triangles × 4000 layers is far over a budget of 1000 cuts.
-        let areas = layer_areas_within(&part.mesh, 0.005, 4000, 1000);
-        assert_eq!(areas.len(), 4000);
-        let zeros: Vec<usize> = (0..4000).filter(|&k| areas[k] == 0.0).collect();
-        assert!(zeros.is_empty(), "{zeros:?}");
-        for a in areas {
-            approx::assert_relative_eq!(a, 400.0, max_relative = 1e-9);
-        }
-    }
-
-    #[test]
     fn cube_stands_on_the_supports_and_the_pad() {
         // PrusaSlicer's stack for a 20 mm cube with the reference profile: the part's 400
         // layers on 5 mm of supports (100 layers) on a 2 mm pad (40 layers) = 540, as its
@@ -439,16 +314,16 @@ mod tests {
         let e = estimate(&part, &p, true).unwrap();
         assert_eq!(e.layers, 540);
         // The pad is at least the cube's footprint, 2 mm thick.
-        let pad = e.by_role["pad"].mm3;
+        let pad = e.by_role[&Role::Pad].mm3;
         assert!(pad > 400.0 * 2.0 && pad < 32.0 * 32.0 * 2.0, "{pad}");
         // The bottom needs about 400 × 1.5 / 11.1 = 55 points: a tree of a few hundred mm³.
-        let tree = e.by_role["support"].mm3;
+        let tree = e.by_role[&Role::Support].mm3;
         assert!(tree > 100.0 && tree < 1000.0, "{tree}");
         // Supports off: the pad stays (PrusaSlicer pads an unsupported part), 440 layers.
         let off = estimate(&part, &p, false).unwrap();
         assert_eq!(off.layers, 440);
-        assert_eq!(off.by_role["support"].mm3, 0.0);
-        assert!(off.by_role["pad"].mm3 > 800.0);
+        assert_eq!(off.by_role[&Role::Support].mm3, 0.0);
+        assert!(off.by_role[&Role::Pad].mm3 > 800.0);
         assert!(off.print_time_s < e.print_time_s);
     }
 

@@ -8,13 +8,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{Estimate, EstimateError, RoleFigures, Technology};
+use super::{Estimate, EstimateError, Options, Role, RoleFigures, Technology, mass_g};
 use crate::analysis::Part;
 use crate::profile::sls::SlsProfile;
+use crate::slice::areas::layer_areas_with;
 use crate::warning::Warning;
 
-/// Density used for `material_g` when no material is known, g/cm³ (PA12 as sintered).
-/// The quoter replaces it with the material's density.
+/// Density used for `material_g` when the caller names no material, g/cm³ (PA12 as
+/// sintered). The quoter passes the material's density instead ([`Options`]).
 pub const NOMINAL_POWDER_DENSITY: f64 = 1.01;
 
 /// Estimates printing `part` with `profile` on a machine whose build volume is
@@ -23,6 +24,17 @@ pub fn estimate(
     part: &Part,
     profile: &SlsProfile,
     build_volume_mm: [f64; 3],
+) -> Result<Estimate, EstimateError> {
+    estimate_with_options(part, profile, build_volume_mm, &Options::default())
+}
+
+/// [`estimate`] for a material of `options.density_g_cm3` ([`NOMINAL_POWDER_DENSITY`]
+/// when `None`), polling `options.cancel` per chunk of triangles.
+pub fn estimate_with_options(
+    part: &Part,
+    profile: &SlsProfile,
+    build_volume_mm: [f64; 3],
+    options: &Options,
 ) -> Result<Estimate, EstimateError> {
     let a = &part.analysis;
     if !a.has_volume() {
@@ -46,7 +58,7 @@ pub fn estimate(
         });
     }
     let layers = layers_f as usize;
-    let areas = super::sla::layer_areas(&part.mesh, h, layers);
+    let areas = layer_areas_with(&part.mesh, h, layers, &options.cancel)?;
     let fused_area: f64 = areas.iter().map(|x| x.max(0.0)).sum();
     let scan_s = fused_area / profile.scan_rate;
 
@@ -71,14 +83,14 @@ pub fn estimate(
     let lost = (occupied - volume).max(0.0) * profile.powder_loss;
     let mut by_role = BTreeMap::new();
     by_role.insert(
-        "model",
+        Role::Model,
         RoleFigures {
             mm3: volume,
             seconds: scan_s + shared_s,
         },
     );
     by_role.insert(
-        "powder_refresh",
+        Role::PowderRefresh,
         RoleFigures {
             mm3: lost,
             seconds: 0.0,
@@ -90,11 +102,15 @@ pub fn estimate(
         layer_height_mm: h,
         print_time_s: scan_s + shared_s,
         material_mm3: volume,
-        material_g: volume / 1000.0 * NOMINAL_POWDER_DENSITY,
+        material_g: mass_g(
+            volume,
+            options.density_g_cm3.unwrap_or(NOMINAL_POWDER_DENSITY),
+        ),
         support_mm3: 0.0,
         support_contact_area_mm2: 0.0,
         by_role,
         occupied_mm3: Some(occupied),
         warnings,
+        powder_refresh_mm3: lost,
     })
 }

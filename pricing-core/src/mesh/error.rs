@@ -288,6 +288,9 @@ pub enum MeshError {
         #[source]
         source: std::io::Error,
     },
+    /// The caller cancelled the read (or its deadline passed).
+    #[error(transparent)]
+    Cancelled(#[from] crate::cancel::Cancelled),
 }
 
 impl MeshError {
@@ -313,6 +316,7 @@ impl MeshError {
             MeshError::ThreeMf { .. } => "3mf_invalid",
             MeshError::UnknownFormat { .. } => "unknown_format",
             MeshError::Gzip { .. } => "gzip",
+            MeshError::Cancelled(_) => "cancelled",
         }
     }
 }

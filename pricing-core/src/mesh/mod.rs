@@ -30,6 +30,7 @@ use rayon::prelude::*;
 pub use error::{MeshError, Unsupported};
 pub use format::Format;
 
+use crate::cancel::Cancel;
 use crate::units::Unit;
 use crate::warning::Warning;
 use format::Detected;
@@ -48,11 +49,15 @@ pub struct Mesh {
 impl Mesh {
     /// Welds a triangle soup: `triangle(t)` gives the corners of triangle `t`. The
     /// readers all end here.
-    pub(crate) fn weld<F>(triangle_count: usize, triangle: F) -> Result<Mesh, MeshError>
+    pub(crate) fn weld<F>(
+        triangle_count: usize,
+        triangle: F,
+        cancel: &Cancel,
+    ) -> Result<Mesh, MeshError>
     where
         F: Fn(usize) -> [[f32; 3]; 3] + Sync,
     {
-        match weld::weld(triangle_count, triangle) {
+        match weld::weld_with(triangle_count, triangle, cancel) {
             Ok(w) => Ok(Mesh {
                 positions: w.positions,
                 triangles: w.triangles,
@@ -64,12 +69,13 @@ impl Mesh {
                 count: triangle_count as u64,
                 limit: weld::MAX_TRIANGLES,
             }),
+            Err(weld::WeldError::Cancelled) => Err(MeshError::Cancelled(crate::cancel::Cancelled)),
         }
     }
 
     /// Builds a mesh from a triangle soup (three corners per triangle), welding corners.
     pub fn from_triangles(triangles: &[[[f32; 3]; 3]]) -> Result<Mesh, MeshError> {
-        Mesh::weld(triangles.len(), |t| triangles[t])
+        Mesh::weld(triangles.len(), |t| triangles[t], &Cancel::never())
     }
 
     /// The corners of triangle `t`.
@@ -264,6 +270,17 @@ impl Loaded {
 
 /// Reads a mesh from bytes in memory, detecting the format from the content.
 pub fn read_bytes(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError> {
+    read_bytes_with(bytes, limits, &Cancel::never())
+}
+
+/// [`read_bytes`], polling `cancel` while inflating, parsing and welding (per chunk):
+/// once cancelled it returns [`MeshError::Cancelled`].
+pub fn read_bytes_with(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    cancel: &Cancel,
+) -> Result<Loaded, MeshError> {
+    cancel.check()?;
     if bytes.is_empty() {
         return Err(MeshError::Empty);
     }
@@ -275,14 +292,16 @@ pub fn read_bytes(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError
     }
     match format::detect(bytes) {
         Detected::Gzip => {
-            let inflated = gunzip(bytes, limits.max_bytes)?;
+            let inflated = gunzip(bytes, limits.max_bytes, cancel)?;
             if inflated.is_empty() {
                 return Err(MeshError::Empty);
             }
             // One level only: a gzip inside a gzip is not a mesh upload.
             match format::detect(&inflated) {
-                Detected::Mesh(f) => parse_as(f, &inflated, limits, true),
-                Detected::BrokenBinary => parse_as(Format::StlBinary, &inflated, limits, true),
+                Detected::Mesh(f) => parse_as(f, &inflated, limits, true, cancel),
+                Detected::BrokenBinary => {
+                    parse_as(Format::StlBinary, &inflated, limits, true, cancel)
+                }
                 Detected::Unsupported(kind) => Err(MeshError::Unsupported { kind }),
                 Detected::Zip => threemf::read(&inflated, limits).map(|mut l| {
                     l.gzipped = true;
@@ -294,8 +313,8 @@ pub fn read_bytes(bytes: &[u8], limits: &ReadLimits) -> Result<Loaded, MeshError
             }
         }
         Detected::Zip => threemf::read(bytes, limits),
-        Detected::Mesh(f) => parse_as(f, bytes, limits, false),
-        Detected::BrokenBinary => parse_as(Format::StlBinary, bytes, limits, false),
+        Detected::Mesh(f) => parse_as(f, bytes, limits, false, cancel),
+        Detected::BrokenBinary => parse_as(Format::StlBinary, bytes, limits, false, cancel),
         Detected::Unsupported(kind) => Err(MeshError::Unsupported { kind }),
         Detected::Unknown => Err(MeshError::UnknownFormat {
             detail: format::describe_start(bytes),
@@ -319,13 +338,14 @@ fn parse_as(
     bytes: &[u8],
     limits: &ReadLimits,
     gzipped: bool,
+    cancel: &Cancel,
 ) -> Result<Loaded, MeshError> {
     let mut obj_groups = Vec::new();
     let mesh = match format {
-        Format::StlBinary => stl_binary::parse(bytes, limits)?,
-        Format::StlAscii => stl_ascii::parse(bytes, limits)?,
+        Format::StlBinary => stl_binary::parse_with(bytes, limits, cancel)?,
+        Format::StlAscii => stl_ascii::parse_with(bytes, limits, cancel)?,
         Format::Obj => {
-            let (mesh, groups) = obj::parse_with_groups(bytes, limits)?;
+            let (mesh, groups) = obj::parse_with_groups(bytes, limits, cancel)?;
             obj_groups = groups;
             mesh
         }
@@ -339,13 +359,23 @@ fn parse_as(
     Ok(loaded)
 }
 
-/// Decompresses gzip, stopping at `limit` bytes so a zip bomb cannot exhaust memory.
-fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, MeshError> {
+/// Decompresses gzip, stopping at `limit` bytes so a zip bomb cannot exhaust memory,
+/// and polling `cancel` every few MiB.
+fn gunzip(bytes: &[u8], limit: u64, cancel: &Cancel) -> Result<Vec<u8>, MeshError> {
+    const STEP: u64 = 8 << 20;
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|source| MeshError::Gzip { source })?;
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(limit + 1);
+    loop {
+        cancel.check()?;
+        let before = out.len();
+        (&mut decoder)
+            .take(STEP)
+            .read_to_end(&mut out)
+            .map_err(|source| MeshError::Gzip { source })?;
+        if out.len() == before {
+            break;
+        }
+    }
     if out.len() as u64 > limit {
         return Err(MeshError::TooLarge {
             size: out.len() as u64,

@@ -10,19 +10,29 @@ use std::io::Cursor;
 
 use super::error::{MeshError, clipped};
 use super::{Mesh, ReadLimits};
+use crate::cancel::Cancel;
 
 /// Named triangle ranges: an OBJ's objects and groups.
 pub type Groups = Vec<(String, std::ops::Range<usize>)>;
 
 /// Parses OBJ text.
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
-    parse_with_groups(bytes, limits).map(|(mesh, _)| mesh)
+    parse_with(bytes, limits, &Cancel::never())
+}
+
+/// [`parse`], polling `cancel` per chunk of work.
+pub fn parse_with(bytes: &[u8], limits: &ReadLimits, cancel: &Cancel) -> Result<Mesh, MeshError> {
+    parse_with_groups(bytes, limits, cancel).map(|(mesh, _)| mesh)
 }
 
 /// Parses OBJ text, and names the triangle range of every object and group (tobj's
 /// models, in file order) that has triangles. The welded mesh keeps the triangles in
 /// that order, so the ranges index its `triangles`.
-pub fn parse_with_groups(bytes: &[u8], limits: &ReadLimits) -> Result<(Mesh, Groups), MeshError> {
+pub fn parse_with_groups(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    cancel: &Cancel,
+) -> Result<(Mesh, Groups), MeshError> {
     let options = tobj::LoadOptions {
         triangulate: true,
         single_index: false,
@@ -85,9 +95,11 @@ pub fn parse_with_groups(bytes: &[u8], limits: &ReadLimits) -> Result<(Mesh, Gro
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    let mesh = Mesh::weld(corners.len() / 3, |t| {
-        [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]]
-    })?;
+    let mesh = Mesh::weld(
+        corners.len() / 3,
+        |t| [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]],
+        cancel,
+    )?;
     // Ranges past a truncated remainder (never expected) are cut to the mesh.
     let n = mesh.triangles.len();
     let groups = groups

@@ -7,14 +7,24 @@
 
 use super::error::{MeshError, clip};
 use super::{Mesh, ReadLimits};
+use crate::cancel::Cancel;
 
 /// Parses ASCII STL text.
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
+    parse_with(bytes, limits, &Cancel::never())
+}
+
+/// [`parse`], polling `cancel` per chunk of work.
+pub fn parse_with(bytes: &[u8], limits: &ReadLimits, cancel: &Cancel) -> Result<Mesh, MeshError> {
     let mut corners: Vec<[f32; 3]> = Vec::new();
     let mut in_facet_vertices: Option<usize> = None; // Some(count) between `outer loop` and `endloop`
     let mut in_facet = false;
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = index + 1;
+        // A large text file takes seconds to parse: poll the token every 64k lines.
+        if index % (1 << 16) == 0 {
+            cancel.check()?;
+        }
         let text = std::str::from_utf8(raw).map_err(|_| MeshError::AsciiSyntax {
             line,
             message: "the line is not text (binary data in an ASCII STL?)".into(),
@@ -106,9 +116,11 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
     if corners.is_empty() {
         return Err(MeshError::NoTriangles);
     }
-    Mesh::weld(corners.len() / 3, |t| {
-        [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]]
-    })
+    Mesh::weld(
+        corners.len() / 3,
+        |t| [corners[3 * t], corners[3 * t + 1], corners[3 * t + 2]],
+        cancel,
+    )
 }
 
 fn syntax(line: usize, message: &str) -> MeshError {

@@ -7,6 +7,7 @@
 
 use super::error::MeshError;
 use super::{Mesh, ReadLimits};
+use crate::cancel::Cancel;
 
 /// Bytes before the first triangle.
 pub const HEADER_LEN: usize = 84;
@@ -28,6 +29,11 @@ pub fn size_matches(bytes: &[u8]) -> bool {
 /// Parses a binary STL. Bytes past the declared triangles are ignored (some exporters pad
 /// files); too few bytes is [`MeshError::Truncated`].
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
+    parse_with(bytes, limits, &Cancel::never())
+}
+
+/// [`parse`], polling `cancel` per chunk of work.
+pub fn parse_with(bytes: &[u8], limits: &ReadLimits, cancel: &Cancel) -> Result<Mesh, MeshError> {
     let declared = declared_count(bytes).ok_or(MeshError::Truncated {
         declared: 0,
         expected: HEADER_LEN as u64,
@@ -69,7 +75,7 @@ pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Mesh, MeshError> {
         }
         corners
     };
-    Mesh::weld(n, triangle)
+    Mesh::weld(n, triangle, cancel)
 }
 
 /// Writes a binary STL (normals computed, attribute zero). Used by tests, benches and the

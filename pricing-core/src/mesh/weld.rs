@@ -30,6 +30,8 @@
 
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
+
 /// Shards the global merge is spread over; a power of two well above the core count so
 /// that rayon can balance them.
 const SHARDS: usize = 64;
@@ -92,6 +94,8 @@ pub enum WeldError {
     },
     /// More than [`MAX_TRIANGLES`] triangles.
     TooManyTriangles,
+    /// The caller cancelled.
+    Cancelled,
 }
 
 /// Interns position keys: every distinct key gets the next id (0, 1, 2, ...) in
@@ -207,15 +211,36 @@ pub fn weld<F>(triangle_count: usize, triangle: F) -> Result<Welded, WeldError>
 where
     F: Fn(usize) -> [[f32; 3]; 3] + Sync,
 {
+    weld_with(triangle_count, triangle, &Cancel::never())
+}
+
+/// [`weld`], polling `cancel` per chunk of triangles.
+pub fn weld_with<F>(
+    triangle_count: usize,
+    triangle: F,
+    cancel: &Cancel,
+) -> Result<Welded, WeldError>
+where
+    F: Fn(usize) -> [[f32; 3]; 3] + Sync,
+{
     if triangle_count as u64 > MAX_TRIANGLES {
         return Err(WeldError::TooManyTriangles);
     }
     // The output triangles first hold each corner's local id within its chunk.
     let mut triangles = vec![[0u32; 3]; triangle_count];
-    let chunks = chunk_pass(&mut triangles, &triangle)?;
+    let chunks = chunk_pass(&mut triangles, &triangle, cancel)?;
+    if cancel.is_cancelled() {
+        return Err(WeldError::Cancelled);
+    }
     let key_offset = key_offsets(&chunks);
     let leaders = shard_pass(&chunks, &key_offset);
+    if cancel.is_cancelled() {
+        return Err(WeldError::Cancelled);
+    }
     let (positions, chunk_vertex) = number_vertices(&chunks, &key_offset, &leaders);
+    if cancel.is_cancelled() {
+        return Err(WeldError::Cancelled);
+    }
     drop(leaders);
     // Local ids become vertex ids.
     triangles
@@ -233,7 +258,11 @@ where
 }
 
 /// Pass 1 (parallel over chunks): each corner's local id, and each chunk's distinct keys.
-fn chunk_pass<F>(triangles: &mut [[u32; 3]], triangle: &F) -> Result<Vec<ChunkKeys>, WeldError>
+fn chunk_pass<F>(
+    triangles: &mut [[u32; 3]],
+    triangle: &F,
+    cancel: &Cancel,
+) -> Result<Vec<ChunkKeys>, WeldError>
 where
     F: Fn(usize) -> [[f32; 3]; 3] + Sync,
 {
@@ -241,6 +270,9 @@ where
         .par_chunks_mut(CHUNK_TRIANGLES)
         .enumerate()
         .map_init(Interner::new, |table, (c, tris)| {
+            if cancel.is_cancelled() {
+                return Err(WeldError::Cancelled);
+            }
             // A typical chunk has one distinct key per two triangles.
             table.reset(CHUNK_TRIANGLES / 2);
             let first = c * CHUNK_TRIANGLES;

@@ -6,7 +6,10 @@
 //! - [`Quoter`]: picks machine and orientation, runs the technology's estimator and prices
 //!   the line ([`Quoter::quote`] → [`Quote`]).
 //! - [`quote_bytes`]: bytes → [`QuoteDocument`] (`file`, `analysis`, `estimate`, `price`),
-//!   exactly what `pricing quote --json` prints and what the worker returns.
+//!   exactly what `pricing quote --json` prints and what the worker returns;
+//!   [`quote_bytes_with`] the same with a [`Cancel`] token. Both read and analyse, then
+//!   call [`quote_part`], which the CLI calls on the parts it reads from files: one path
+//!   from a part to a document.
 //!
 //! ```
 //! use pricing_core::price::{PriceBook, QuoteRequest, Quoter, quote_bytes};
@@ -34,7 +37,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Analysis, Scaling};
+use crate::analysis::{self, Analysis, Part, Scaling};
+use crate::cancel::{Cancel, Cancelled};
 use crate::estimate::{Estimate, EstimateError};
 use crate::mesh::{self, MeshError, ReadLimits};
 use crate::units::Unit;
@@ -186,10 +190,13 @@ pub struct MachineVolume {
 pub enum QuoteError {
     /// The bytes are not a mesh.
     #[error(transparent)]
-    Mesh(#[from] MeshError),
+    Mesh(MeshError),
     /// The part cannot be estimated (no volume, too many layers).
     #[error(transparent)]
-    Estimate(#[from] EstimateError),
+    Estimate(EstimateError),
+    /// The caller cancelled the quote (or its deadline passed), in whatever stage it was.
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
     /// The material is not in the price book.
     #[error("unknown material {name:?}; the price book has: {known}")]
     UnknownMaterial {
@@ -240,12 +247,33 @@ pub enum QuoteError {
     },
 }
 
+/// A cancelled read is [`QuoteError::Cancelled`], like a cancelled estimate: one variant
+/// for the caller to match, whatever stage was running.
+impl From<MeshError> for QuoteError {
+    fn from(e: MeshError) -> Self {
+        match e {
+            MeshError::Cancelled(c) => QuoteError::Cancelled(c),
+            other => QuoteError::Mesh(other),
+        }
+    }
+}
+
+impl From<EstimateError> for QuoteError {
+    fn from(e: EstimateError) -> Self {
+        match e {
+            EstimateError::Cancelled(c) => QuoteError::Cancelled(c),
+            other => QuoteError::Estimate(other),
+        }
+    }
+}
+
 impl QuoteError {
     /// A short stable code for JSON output and the worker's result records.
     pub fn code(&self) -> &'static str {
         match self {
             QuoteError::Mesh(e) => e.code(),
             QuoteError::Estimate(e) => e.code(),
+            QuoteError::Cancelled(_) => "cancelled",
             QuoteError::UnknownMaterial { .. } => "unknown_material",
             QuoteError::UnknownMachine { .. } => "unknown_machine",
             QuoteError::MachineNotAllowed { .. } => "machine_not_allowed",
@@ -256,8 +284,14 @@ impl QuoteError {
 
     /// Whether retrying cannot help: every error caused by the input is permanent. Only
     /// a file that could not be read from disk might read next time.
+    ///
+    /// A cancelled quote is not permanent: the input was not found wrong, the caller
+    /// stopped it (a deadline, a shutdown) and decides itself whether to try again.
     pub fn is_permanent(&self) -> bool {
-        !matches!(self, QuoteError::Mesh(MeshError::Io { .. }))
+        !matches!(
+            self,
+            QuoteError::Mesh(MeshError::Io { .. }) | QuoteError::Cancelled(_)
+        )
     }
 }
 
@@ -275,6 +309,19 @@ pub struct QuoteDocument {
     pub price: Quote,
 }
 
+impl QuoteDocument {
+    /// The document of `file`, measured as `analysis`, priced as `estimate` and `price`:
+    /// the one place a document is put together.
+    pub fn new(file: &str, analysis: Analysis, estimate: Estimate, price: Quote) -> Self {
+        QuoteDocument {
+            file: file.to_string(),
+            analysis,
+            estimate,
+            price,
+        }
+    }
+}
+
 /// Reads, analyses, estimates and prices one file's bytes.
 pub fn quote_bytes(
     quoter: &Quoter,
@@ -283,15 +330,37 @@ pub fn quote_bytes(
     request: &QuoteRequest,
     limits: &ReadLimits,
 ) -> Result<QuoteDocument, QuoteError> {
+    quote_bytes_with(quoter, file, bytes, request, limits, &Cancel::never())
+}
+
+/// [`quote_bytes`], polling `cancel` while reading, analysing, estimating and pricing: a
+/// cancelled call returns [`QuoteError::Cancelled`] (code `cancelled`) within one chunk of
+/// work.
+pub fn quote_bytes_with(
+    quoter: &Quoter,
+    file: &str,
+    bytes: &[u8],
+    request: &QuoteRequest,
+    limits: &ReadLimits,
+    cancel: &Cancel,
+) -> Result<QuoteDocument, QuoteError> {
     request.validate()?;
     let scaling = request.scaling()?;
-    let loaded = mesh::read_bytes(bytes, limits)?;
-    let part = analysis::analyze_loaded(loaded, scaling);
-    let (estimate, price) = quoter.quote_with_estimate(&part, request)?;
-    Ok(QuoteDocument {
-        file: file.to_string(),
-        analysis: part.analysis,
-        estimate,
-        price,
-    })
+    let loaded = mesh::read_bytes_with(bytes, limits, cancel)?;
+    let part = analysis::analyze_loaded_with(loaded, scaling, cancel)?;
+    quote_part(quoter, file, part, request, cancel)
+}
+
+/// Estimates and prices a part already read and analysed (`part.analysis` becomes the
+/// document's): what [`quote_bytes_with`] does after reading, and what the CLI calls on
+/// the files it reads.
+pub fn quote_part(
+    quoter: &Quoter,
+    file: &str,
+    part: Part,
+    request: &QuoteRequest,
+    cancel: &Cancel,
+) -> Result<QuoteDocument, QuoteError> {
+    let (estimate, price) = quoter.quote_with_cancel(&part, request, cancel)?;
+    Ok(QuoteDocument::new(file, part.analysis, estimate, price))
 }

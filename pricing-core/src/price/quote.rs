@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::book::{Machine, Material, PriceBook, Process};
 use super::{LeadTime, MachineVolume, QuoteError, QuoteRequest};
 use crate::analysis::Part;
-use crate::estimate::{self, Estimate, Technology};
+use crate::cancel::Cancel;
+use crate::estimate::{self, Estimate, Options, Technology};
 use crate::fit::{self, Orientation};
 use crate::warning::Warning;
 
@@ -85,6 +86,18 @@ impl Quoter {
         part: &Part,
         request: &QuoteRequest,
     ) -> Result<(Estimate, Quote), QuoteError> {
+        self.quote_with_cancel(part, request, &Cancel::never())
+    }
+
+    /// [`Quoter::quote_with_estimate`], polling `cancel` through every estimate: a
+    /// cancelled quote returns [`QuoteError::Cancelled`] at once, whatever machines are
+    /// left to try.
+    pub fn quote_with_cancel(
+        &self,
+        part: &Part,
+        request: &QuoteRequest,
+        cancel: &Cancel,
+    ) -> Result<(Estimate, Quote), QuoteError> {
         request.validate()?;
         let (material, machines) = self.candidates(request)?;
         let mut best: Option<(Estimate, Quote)> = None;
@@ -99,12 +112,13 @@ impl Quoter {
             let Some(orientation) = fit::fit(size, machine.build_volume_mm) else {
                 continue;
             };
-            match self.price_on(part, request, material, machine, orientation) {
+            match self.price_on(part, request, material, machine, orientation, cancel) {
                 Ok(q) => {
                     if best.as_ref().is_none_or(|b| q.1.total < b.1.total) {
                         best = Some(q);
                     }
                 }
+                Err(e @ QuoteError::Cancelled(_)) => return Err(e),
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
@@ -218,21 +232,35 @@ impl Quoter {
         material: &Material,
         machine: &Machine,
         orientation: Orientation,
+        cancel: &Cancel,
     ) -> Result<(Estimate, Quote), QuoteError> {
         let rotated;
         let part = if orientation.is_as_is() {
             part
         } else {
-            rotated = rotate(part, orientation);
+            rotated = fit::rotate(part, orientation);
             &rotated
         };
-        let mut est = match &machine.process {
-            Process::Fdm(p) => estimate::fdm::estimate(part, p, request.supports)?,
-            Process::Sla(p) => estimate::sla::estimate(part, p, request.supports)?,
-            Process::Sls(p) => estimate::sls::estimate(part, p, machine.build_volume_mm)?,
+        // The mass is computed once, by the estimator, from the material's density.
+        let options = Options {
+            density_g_cm3: Some(material.density),
+            cancel: cancel.clone(),
         };
-        // The estimators use a nominal density; the price uses the material's.
-        est.material_g = est.material_mm3 / 1000.0 * material.density;
+        let est = match &machine.process {
+            Process::Fdm(p) => estimate::fdm::estimate_with_options(
+                part,
+                p,
+                request.supports,
+                &estimate::fdm::Calibration::default(),
+                &options,
+            )?,
+            Process::Sla(p) => {
+                estimate::sla::estimate_with_options(part, p, request.supports, &options)?
+            }
+            Process::Sls(p) => {
+                estimate::sls::estimate_with_options(part, p, machine.build_volume_mm, &options)?
+            }
+        };
         let mut warnings = est.warnings.clone();
         if !orientation.is_as_is() {
             warnings.push(Warning::new(
@@ -260,11 +288,7 @@ impl Quoter {
         let book = &self.book;
         let q = f64::from(request.quantity);
         let m = 1.0 + book.margin;
-        let powder = est
-            .by_role
-            .get("powder_refresh")
-            .map(|r| r.mm3)
-            .unwrap_or(0.0);
+        let powder = est.powder_refresh_mm3;
         let model_mm3 = (est.material_mm3 - est.support_mm3).max(0.0) + powder;
         let material_pp = material.cost(model_mm3) * m;
         let support_pp = material.cost(est.support_mm3) * m;
@@ -359,26 +383,4 @@ fn required_size(part: &Part, machine: &Machine, supports: bool) -> [f64; 3] {
         s[2] += p.elevation(supports && p.supports_enable);
     }
     s
-}
-
-/// The part turned to `o`, back on the bed. Odd permutations mirror, so one horizontal
-/// axis is negated to keep it a rotation (and the triangles facing outward).
-fn rotate(part: &Part, o: Orientation) -> Part {
-    let a = o.axes;
-    let odd = matches!(a, [1, 0, 2] | [0, 2, 1] | [2, 1, 0]);
-    let mut p = part.clone();
-    p.mesh.transform(|v| {
-        let x = v[a[0]];
-        [if odd { -x } else { x }, v[a[1]], v[a[2]]]
-    });
-    if let Some((min, max)) = p.mesh.bounds() {
-        let lift = [-min[0], -min[1], -min[2]];
-        p.mesh
-            .transform(|v| [v[0] + lift[0], v[1] + lift[1], v[2] + lift[2]]);
-        let size = [0, 1, 2].map(|k| max[k] - min[k]);
-        p.analysis.bbox_mm.min = [0.0; 3];
-        p.analysis.bbox_mm.max = size;
-        p.analysis.bbox_mm.size = size;
-    }
-    p
 }

@@ -4,25 +4,40 @@
 //! [`FdmProfile::default`] is the reference profile, `fdm-reference.ini` (the same file
 //! PrusaSlicer sliced the corpus with), embedded in the crate so that the default quote and
 //! the reference describe the same print. Profiles load from PrusaSlicer `.ini` files
-//! ([`FdmProfile::from_ini_str`]) or from the project's TOML ([`FdmProfile::from_toml_str`]),
-//! whose keys are the same names as the `.ini` keys; a TOML table may be partial (a price
-//! book embeds only its overrides).
+//! ([`FdmProfile::from_ini_str`], bundles with [`FdmProfile::from_ini_bundle`]) or from
+//! the project's TOML ([`FdmProfile::from_toml_str`]), whose keys are the same names as the
+//! `.ini` keys, over the reference: a source may be partial (a price book embeds only its
+//! overrides). Several sources layer like PrusaSlicer's `--load` and `key=value`
+//! overrides apply last ([`ProfileBuilder`]). Every loader returns the profile with its
+//! warnings ([`LoadedProfile`]): keys that are misspelt or that PrusaSlicer knows but the
+//! estimate does not model.
+//!
+//! The fields are listed once here (with serde reading them from `.ini` pairs and TOML),
+//! once with PrusaSlicer's defaults ([`FdmProfile::base`]), and once with their ranges
+//! ([`FdmProfile::problems`]).
 //!
 //! Units: lengths in mm, speeds in mm/s, accelerations in mm/s², percentages in percent
 //! (`fill_density = 15` in TOML, `fill_density = 15%` in an `.ini`).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::ProfileError;
+use super::builder::{LoadedProfile, PresetChoice, ProfileBuilder};
+use super::{KeyProblem, ProfileError};
 
 /// The reference profile, PrusaSlicer `.ini` syntax.
 pub const REFERENCE_INI: &str = include_str!("fdm-reference.ini");
 
 /// FDM printer, process and filament parameters (PrusaSlicer key names).
+///
+/// `Deserialize` fills keys a source does not set with PrusaSlicer's own defaults
+/// ([`FdmProfile::base`]) and checks no range; the loaders put the reference profile
+/// underneath, resolve PrusaSlicer's percentages and check every range
+/// ([`ProfileBuilder`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default = "FdmProfile::base", deny_unknown_fields)]
 pub struct FdmProfile {
     /// Nozzle diameter, mm: the base of relative extrusion widths and of bridge threads.
     pub nozzle_diameter: f64,
@@ -189,8 +204,9 @@ pub struct FdmProfile {
 }
 
 impl FdmProfile {
-    /// PrusaSlicer 2.5's own defaults for keys the reference file does not set.
-    fn base() -> FdmProfile {
+    /// PrusaSlicer 2.5's own defaults: what a key no source sets (not even the reference
+    /// profile) takes.
+    pub fn base() -> FdmProfile {
         FdmProfile {
             nozzle_diameter: 0.4,
             filament_diameter: 1.75,
@@ -274,288 +290,67 @@ impl FdmProfile {
 }
 
 impl Default for FdmProfile {
-    /// The reference profile (`fdm-reference.ini`).
+    /// The reference profile (`fdm-reference.ini`), read once.
     fn default() -> Self {
-        // The embedded file is part of the crate and tested to parse; the fallback only
-        // guards against a broken edit of it.
-        let mut p = FdmProfile::base();
-        match parse_ini(REFERENCE_INI) {
-            Ok(pairs) => match p.apply_ini(&pairs) {
-                Ok(()) => p,
-                Err(_) => FdmProfile::base(),
-            },
-            Err(_) => FdmProfile::base(),
-        }
-    }
-}
-
-/// Keys of PrusaSlicer speeds that may be given as a percentage of another speed.
-const RELATIVE_SPEEDS: &[(&str, &str)] = &[
-    ("small_perimeter_speed", "perimeter_speed"),
-    ("external_perimeter_speed", "perimeter_speed"),
-    ("solid_infill_speed", "infill_speed"),
-    ("top_solid_infill_speed", "solid_infill_speed"),
-    ("support_material_interface_speed", "support_material_speed"),
-    ("gap_fill_speed", "infill_speed"),
-    ("first_layer_speed", "perimeter_speed"),
-];
-
-fn parse_ini(text: &str) -> Result<Vec<(String, String)>, ProfileError> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with(';')
-            || line.starts_with('[')
-        {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(ProfileError::Invalid {
-                key: line.chars().take(40).collect(),
-                message: "expected `key = value`".into(),
-            });
-        };
-        out.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    Ok(out)
-}
-
-fn invalid(key: &str, message: impl Into<String>) -> ProfileError {
-    ProfileError::Invalid {
-        key: key.to_string(),
-        message: message.into(),
-    }
-}
-
-/// The first of a comma list (PrusaSlicer's machine limits hold normal,stealth values).
-fn first(v: &str) -> &str {
-    v.split(',').next().unwrap_or("").trim()
-}
-
-fn num(key: &str, v: &str) -> Result<f64, ProfileError> {
-    let s = first(v).trim_end_matches('%');
-    let x: f64 = s
-        .parse()
-        .map_err(|_| invalid(key, format!("`{v}` is not a number")))?;
-    if !x.is_finite() {
-        return Err(invalid(key, format!("`{v}` is not a finite number")));
-    }
-    Ok(x)
-}
-
-fn count(key: &str, v: &str) -> Result<u32, ProfileError> {
-    let x = num(key, v)?;
-    if x < 0.0 || x.fract() != 0.0 || x > 1000.0 {
-        return Err(invalid(key, format!("`{v}` is not a whole number 0..1000")));
-    }
-    Ok(x as u32)
-}
-
-fn flag(key: &str, v: &str) -> Result<bool, ProfileError> {
-    match first(v) {
-        "1" | "true" => Ok(true),
-        "0" | "false" => Ok(false),
-        _ => Err(invalid(key, format!("`{v}` is not 0 or 1"))),
+        static REFERENCE: OnceLock<FdmProfile> = OnceLock::new();
+        REFERENCE
+            .get_or_init(|| {
+                // The embedded file is part of the crate and tested to load without a
+                // problem or a warning; the fallback only guards against a broken edit.
+                ProfileBuilder::new()
+                    .build()
+                    .map(|l| l.profile)
+                    .unwrap_or_else(|_| FdmProfile::base())
+            })
+            .clone()
     }
 }
 
 impl FdmProfile {
-    /// Loads a profile from a `.ini` (PrusaSlicer keys) or `.toml` file, by extension.
-    /// Keys the file does not set keep the reference values.
-    pub fn load(path: &Path) -> Result<FdmProfile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match ext.as_str() {
-            "ini" => FdmProfile::from_ini_str(&text),
-            "toml" => FdmProfile::from_toml_str(&text),
-            _ => Err(invalid(
-                "(file)",
-                format!(
-                    "{}: unknown profile extension; use .ini (PrusaSlicer) or .toml",
-                    path.display()
-                ),
-            )),
-        }
+    /// Loads a profile from a `.ini` (PrusaSlicer keys) or `.toml` file, by extension,
+    /// over the reference profile. A config bundle is refused with the list of its
+    /// presets: read it with [`FdmProfile::from_ini_bundle`].
+    pub fn load(path: &Path) -> Result<LoadedProfile, ProfileError> {
+        ProfileBuilder::new().load_path(path)?.build()
     }
 
-    /// Parses PrusaSlicer `.ini` text over the reference profile. Keys that do not affect
-    /// material or time (G-code, bed shape, …) are ignored, as a slicer export holds hundreds.
-    pub fn from_ini_str(text: &str) -> Result<FdmProfile, ProfileError> {
-        let mut p = FdmProfile::default();
-        p.apply_ini(&parse_ini(text)?)?;
-        p.validate()?;
-        Ok(p)
+    /// Parses PrusaSlicer `.ini` text (a flat export) over the reference profile.
+    pub fn from_ini_str(text: &str) -> Result<LoadedProfile, ProfileError> {
+        ProfileBuilder::new().load_ini(text)?.build()
+    }
+
+    /// Reads the presets `choice` names from a PrusaSlicer config bundle (printer, then
+    /// filament, then print, as `--load` layers them) over the reference profile.
+    pub fn from_ini_bundle(
+        text: &str,
+        choice: &PresetChoice,
+    ) -> Result<LoadedProfile, ProfileError> {
+        ProfileBuilder::new().load_ini_bundle(text, choice)?.build()
     }
 
     /// Parses the project's TOML (the `.ini` key names) over the reference profile.
-    pub fn from_toml_str(text: &str) -> Result<FdmProfile, ProfileError> {
-        let p: FdmProfile = toml::from_str(text).map_err(|e| ProfileError::Toml(e.to_string()))?;
-        p.validate()?;
-        Ok(p)
+    pub fn from_toml_str(text: &str) -> Result<LoadedProfile, ProfileError> {
+        ProfileBuilder::new().load_toml(text)?.build()
     }
-
-    fn apply_ini(&mut self, pairs: &[(String, String)]) -> Result<(), ProfileError> {
-        // Relative speeds resolve after every absolute one is known, whatever the order.
-        let mut relative: Vec<(&str, f64)> = Vec::new();
-        for (k, v) in pairs {
-            let k = k.as_str();
-            if RELATIVE_SPEEDS.iter().any(|(r, _)| *r == k) && first(v).ends_with('%') {
-                relative.push((k, num(k, v)? / 100.0));
-                continue;
-            }
-            self.set(k, v)?;
-        }
-        // Resolve in table order: bases come first in RELATIVE_SPEEDS where they chain.
-        for (key, base) in RELATIVE_SPEEDS {
-            if let Some((_, f)) = relative.iter().find(|(k, _)| k == key) {
-                let b = self.speed(base);
-                self.set_speed(key, b * f);
-            }
-        }
-        Ok(())
-    }
-
-    fn speed(&self, key: &str) -> f64 {
-        match key {
-            "perimeter_speed" => self.perimeter_speed,
-            "infill_speed" => self.infill_speed,
-            "solid_infill_speed" => self.solid_infill_speed,
-            "support_material_speed" => self.support_material_speed,
-            _ => 0.0,
-        }
-    }
-
-    fn set_speed(&mut self, key: &str, v: f64) {
-        match key {
-            "small_perimeter_speed" => self.small_perimeter_speed = v,
-            "external_perimeter_speed" => self.external_perimeter_speed = v,
-            "solid_infill_speed" => self.solid_infill_speed = v,
-            "top_solid_infill_speed" => self.top_solid_infill_speed = v,
-            "support_material_interface_speed" => self.support_material_interface_speed = v,
-            "gap_fill_speed" => self.gap_fill_speed = v,
-            "first_layer_speed" => self.first_layer_speed = v,
-            _ => {}
-        }
-    }
-
-    /// Sets one key from its `.ini` text. Unknown keys are ignored.
-    fn set(&mut self, k: &str, v: &str) -> Result<(), ProfileError> {
-        macro_rules! f {
-            ($($name:ident),* $(,)?) => {
-                match k {
-                    $(stringify!($name) => { self.$name = num(k, v)?; return Ok(()); })*
-                    _ => {}
-                }
-            };
-        }
-        f!(
-            nozzle_diameter,
-            filament_diameter,
-            filament_density,
-            filament_cost,
-            max_print_height,
-            machine_max_acceleration_extruding,
-            machine_max_acceleration_retracting,
-            machine_max_acceleration_travel,
-            machine_max_acceleration_x,
-            machine_max_acceleration_y,
-            machine_max_acceleration_z,
-            machine_max_acceleration_e,
-            machine_max_feedrate_x,
-            machine_max_feedrate_y,
-            machine_max_feedrate_z,
-            machine_max_feedrate_e,
-            machine_max_jerk_x,
-            machine_max_jerk_y,
-            machine_max_jerk_z,
-            machine_max_jerk_e,
-            layer_height,
-            first_layer_height,
-            top_solid_min_thickness,
-            bottom_solid_min_thickness,
-            fill_density,
-            solid_infill_below_area,
-            extrusion_width,
-            first_layer_extrusion_width,
-            perimeter_extrusion_width,
-            external_perimeter_extrusion_width,
-            infill_extrusion_width,
-            solid_infill_extrusion_width,
-            top_infill_extrusion_width,
-            support_material_extrusion_width,
-            perimeter_speed,
-            small_perimeter_speed,
-            external_perimeter_speed,
-            infill_speed,
-            solid_infill_speed,
-            top_solid_infill_speed,
-            support_material_speed,
-            support_material_interface_speed,
-            bridge_speed,
-            gap_fill_speed,
-            travel_speed,
-            travel_speed_z,
-            first_layer_speed,
-            max_volumetric_speed,
-            default_acceleration,
-            perimeter_acceleration,
-            infill_acceleration,
-            bridge_acceleration,
-            first_layer_acceleration,
-            retract_length,
-            retract_speed,
-            retract_lift,
-            retract_before_travel,
-            skirt_distance,
-            brim_width,
-            support_material_threshold,
-            support_material_spacing,
-            support_material_contact_distance,
-            support_material_interface_spacing,
-            raft_first_layer_density,
-            raft_first_layer_expansion,
-        );
-        match k {
-            "perimeters" => self.perimeters = count(k, v)?,
-            "top_solid_layers" => self.top_solid_layers = count(k, v)?,
-            "bottom_solid_layers" => self.bottom_solid_layers = count(k, v)?,
-            "skirts" => self.skirts = count(k, v)?,
-            "skirt_height" => self.skirt_height = count(k, v)?,
-            "support_material_interface_layers" => {
-                self.support_material_interface_layers = count(k, v)?
-            }
-            "support_material_buildplate_only" => {
-                self.support_material_buildplate_only = flag(k, v)?
-            }
-            "ensure_vertical_shell_thickness" => self.ensure_vertical_shell_thickness = flag(k, v)?,
-            "fill_pattern" => self.fill_pattern = first(v).to_string(),
-            "top_fill_pattern" => self.top_fill_pattern = first(v).to_string(),
-            "bottom_fill_pattern" => self.bottom_fill_pattern = first(v).to_string(),
-            "support_material_xy_spacing" => {
-                // PrusaSlicer allows a percentage of the external perimeter width.
-                let x = num(k, v)?;
-                self.support_material_xy_spacing = if first(v).ends_with('%') {
-                    -x / 100.0
-                } else {
-                    x
-                };
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Checks every value the estimate relies on.
+    /// Checks every value the estimate relies on; every problem is reported.
     pub fn validate(&self) -> Result<(), ProfileError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ProfileError::Problems { problems })
+        }
+    }
+
+    /// Every out-of-range value, with its key; empty when the profile is usable.
+    pub fn problems(&self) -> Vec<KeyProblem> {
+        let mut out = Vec::new();
+        let mut bad = |key: &str, message: String| {
+            out.push(KeyProblem {
+                key: key.to_string(),
+                message,
+            })
+        };
         let positive = [
             ("nozzle_diameter", self.nozzle_diameter),
             ("filament_diameter", self.filament_diameter),
@@ -605,7 +400,7 @@ impl FdmProfile {
         ];
         for (k, v) in positive {
             if !(v.is_finite() && v > 0.0) {
-                return Err(invalid(k, format!("must be a positive number, not {v}")));
+                bad(k, format!("must be a positive number, not {v}"));
             }
         }
         let non_negative = [
@@ -666,7 +461,7 @@ impl FdmProfile {
         ];
         for (k, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(invalid(k, format!("must be zero or positive, not {v}")));
+                bad(k, format!("must be zero or positive, not {v}"));
             }
         }
         for (k, v) in [
@@ -674,29 +469,29 @@ impl FdmProfile {
             ("raft_first_layer_density", self.raft_first_layer_density),
         ] {
             if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
-                return Err(invalid(k, format!("must be a percentage 0..100, not {v}")));
+                bad(k, format!("must be a percentage 0..100, not {v}"));
             }
         }
         if !(self.support_material_threshold.is_finite()
             && (0.0..90.0).contains(&self.support_material_threshold))
         {
-            return Err(invalid(
+            bad(
                 "support_material_threshold",
-                "must be an angle 0..90 degrees (0 = automatic)",
-            ));
+                "must be an angle 0..90 degrees (0 = automatic)".into(),
+            );
         }
         if self.layer_height > self.nozzle_diameter
             || self.first_layer_height > 2.0 * self.nozzle_diameter
         {
-            return Err(invalid(
+            bad(
                 "layer_height",
-                "layers thicker than the nozzle diameter cannot be printed",
-            ));
+                "layers thicker than the nozzle diameter cannot be printed".into(),
+            );
         }
         if !self.support_material_xy_spacing.is_finite() {
-            return Err(invalid("support_material_xy_spacing", "must be a number"));
+            bad("support_material_xy_spacing", "must be a number".into());
         }
-        Ok(())
+        out
     }
 
     /// Resolves an extrusion width: 0 means PrusaSlicer's automatic 1.125 × nozzle.
@@ -753,9 +548,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_is_the_reference_ini() {
-        let mut p = FdmProfile::base();
-        p.apply_ini(&parse_ini(REFERENCE_INI).unwrap()).unwrap();
+    fn default_is_the_reference_ini_without_a_warning() {
+        let loaded = ProfileBuilder::new().build().unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let p = loaded.profile;
         assert_eq!(p, FdmProfile::default());
         assert_eq!(p.layer_height, 0.2);
         assert_eq!(p.fill_density, 15.0);
@@ -763,7 +559,15 @@ mod tests {
         assert_eq!(p.support_material_interface_speed, 50.0);
         assert_eq!(p.top_layers(), 5);
         assert_eq!(p.bottom_layers(), 4);
+        assert_eq!(p.fill_pattern, "gyroid");
+        assert!(p.ensure_vertical_shell_thickness);
         p.validate().unwrap();
+        // Keys the reference does not set keep PrusaSlicer's defaults.
+        assert_eq!(p.small_perimeter_speed, 25.0);
+        assert_eq!(
+            p.retract_before_travel,
+            FdmProfile::base().retract_before_travel
+        );
     }
 
     #[test]
@@ -771,14 +575,17 @@ mod tests {
         let p = FdmProfile::from_ini_str(
             "first_layer_speed = 50%\nperimeter_speed = 60\nmachine_max_jerk_x = 9,7\n",
         )
-        .unwrap();
+        .unwrap()
+        .profile;
         assert_eq!(p.first_layer_speed, 30.0);
         assert_eq!(p.machine_max_jerk_x, 9.0);
     }
 
     #[test]
     fn toml_partial_and_unknown() {
-        let p = FdmProfile::from_toml_str("fill_density = 40\nperimeters = 3\n").unwrap();
+        let p = FdmProfile::from_toml_str("fill_density = 40\nperimeters = 3\n")
+            .unwrap()
+            .profile;
         assert_eq!(p.fill_density, 40.0);
         assert_eq!(p.perimeters, 3);
         assert_eq!(p.layer_height, 0.2);
@@ -793,5 +600,27 @@ mod tests {
         assert!(e.to_string().contains("perimeter_extrusion_width"), "{e}");
         let e = FdmProfile::from_ini_str("layer_height = abc\n").unwrap_err();
         assert!(e.to_string().contains("layer_height"), "{e}");
+    }
+
+    /// Every problem of a file comes in one run: syntax, type and range alike.
+    #[test]
+    fn every_problem_is_reported_in_one_run() {
+        let e = FdmProfile::from_ini_str(
+            "layer_height = abc\nperimeters = 2.5\nfill_density = 150%\ninfill_speed = -3\nthin_walls = maybe\nensure_vertical_shell_thickness = yes\n",
+        )
+        .unwrap_err();
+        let ProfileError::Problems { problems } = &e else {
+            panic!("{e}")
+        };
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        for k in [
+            "layer_height",
+            "perimeters",
+            "fill_density",
+            "infill_speed",
+            "ensure_vertical_shell_thickness",
+        ] {
+            assert!(keys.contains(&k), "{k} missing from {keys:?}");
+        }
     }
 }

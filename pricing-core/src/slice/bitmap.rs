@@ -88,15 +88,6 @@ impl Bitmap {
             .for_each(|(a, b)| *a &= !*b);
     }
 
-    /// Pixels set in `self` and not in `other`.
-    pub fn count_and_not(&self, other: &Bitmap) -> u64 {
-        self.words
-            .iter()
-            .zip(&other.words)
-            .map(|(a, b)| (a & !b).count_ones() as u64)
-            .sum()
-    }
-
     /// Erosion by a disc of `radius` pixels (centre to centre): a pixel stays if every
     /// pixel within the radius is set. Outside the raster counts as unset.
     pub fn eroded(&self, radius: f64) -> Bitmap {
@@ -249,6 +240,31 @@ impl Bitmap {
             std::mem::swap(&mut prev, &mut cur);
         }
         parent.len() - merges
+    }
+
+    /// Outline length of the set region, mm, for pixels of `pixel` mm: Cauchy-Crofton
+    /// from the horizontal and vertical pixel transitions (π/4 of their count for
+    /// isotropic outlines).
+    pub fn outline_length(&self, pixel: f64) -> f64 {
+        if self.is_empty() {
+            return 0.0;
+        }
+        let mut transitions = 0u64;
+        for y in 0..self.height {
+            self.for_each_run(y, |_, _| transitions += 2);
+            let row = self.row(y);
+            if y + 1 < self.height {
+                let up = self.row(y + 1);
+                transitions += row
+                    .iter()
+                    .zip(up)
+                    .map(|(a, c)| (a ^ c).count_ones() as u64)
+                    .sum::<u64>();
+            } else {
+                transitions += row.iter().map(|a| a.count_ones() as u64).sum::<u64>();
+            }
+        }
+        transitions as f64 * pixel * std::f64::consts::FRAC_PI_4
     }
 
     /// Calls `f(y, x0, x1)` for every run of set pixels `x0..x1` in row `y`.

@@ -12,14 +12,15 @@
 //! segments, chained through the mesh edges they cross, so perimeter timing sees the real
 //! polygon and not the pixel staircase.
 
+pub mod areas;
 pub mod bitmap;
 
 use rayon::prelude::*;
 
 pub use bitmap::Bitmap;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::mesh::Mesh;
-use crate::motion::{Motion, polyline_time};
 
 /// The raster frame shared by every layer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,10 +46,42 @@ pub struct ContourStats {
     pub loops: usize,
     /// Counter-clockwise (outer) loops: islands.
     pub islands: usize,
-    /// Time to trace every contour once at the external perimeter motion, s.
+    /// Time to trace every contour once as an external perimeter, s (the first time of
+    /// the caller's [`ContourTiming`]).
     pub time_external: f64,
-    /// Time to trace every contour once at the inner perimeter motion, s.
+    /// Time to trace every contour once as an inner perimeter, s (the second).
     pub time_inner: f64,
+}
+
+/// One chained contour (closed loop or open chain) of a layer, as the timing sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Contour<'a> {
+    /// Segment lengths, mm, in tracing order.
+    pub lens: &'a [f64],
+    /// Unit direction of each segment.
+    pub dirs: &'a [[f64; 2]],
+    /// Total length, mm (the sum of `lens`).
+    pub length: f64,
+}
+
+/// How long tracing a contour of layer `k` takes, s, as (external, inner) perimeter.
+/// The estimator supplies it (its planner and speeds); the slicer only measures
+/// geometry.
+pub type ContourTiming<'a> = dyn Fn(usize, &Contour<'_>) -> (f64, f64) + Sync + 'a;
+
+/// Why a mesh was not sliced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SliceError {
+    /// It would need more than [`MAX_CUTS`] triangle-layer cuts.
+    #[error("slicing would need {cuts} triangle cuts (limit {MAX_CUTS})")]
+    TooManyCuts {
+        /// The cuts it would need.
+        cuts: u64,
+    },
+    /// The caller cancelled.
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 /// One sliced layer.
@@ -62,20 +95,19 @@ pub struct Section {
     pub patched_rows: usize,
 }
 
-/// Motions for tracing a contour of a layer: (external, inner) for a loop of given length.
-pub type LoopMotion<'a> = dyn Fn(usize, f64) -> (Motion, Motion) + Sync + 'a;
-
 /// Most triangle-layer cuts a slice may need (each costs a few bytes of index and work).
 pub const MAX_CUTS: u64 = 200_000_000;
 
-/// Slices `mesh` at the heights `z_mid` (ascending) onto `grid`, in parallel over layers.
-/// Returns `Err(cuts)` when it would need more than [`MAX_CUTS`] triangle-layer cuts.
+/// Slices `mesh` at the heights `z_mid` (ascending) onto `grid`, in parallel over layers;
+/// `timing` times each contour. Refuses a mesh that would need more than [`MAX_CUTS`]
+/// triangle-layer cuts; polls `cancel` per layer.
 pub fn slice(
     mesh: &Mesh,
     grid: &Grid,
     z_mid: &[f64],
-    motion: &LoopMotion<'_>,
-) -> Result<Vec<Section>, u64> {
+    timing: &ContourTiming<'_>,
+    cancel: &Cancel,
+) -> Result<Vec<Section>, SliceError> {
     let layers = z_mid.len();
     // Layer range of each triangle: the mids it spans (a vertex on a plane counts above).
     let ranges: Vec<(u32, u32)> = mesh
@@ -93,8 +125,9 @@ pub fn slice(
         .collect();
     let cuts: u64 = ranges.iter().map(|&(a, b)| (b - a) as u64).sum();
     if cuts > MAX_CUTS {
-        return Err(cuts);
+        return Err(SliceError::TooManyCuts { cuts });
     }
+    cancel.check()?;
     let mut start = vec![0usize; layers + 1];
     for &(a, b) in &ranges {
         for k in a..b {
@@ -113,18 +146,20 @@ pub fn slice(
         }
     }
     drop(ranges);
-    Ok((0..layers)
+    let sections = (0..layers)
         .into_par_iter()
         .map(|k| {
-            slice_layer(
+            cancel.check()?;
+            Ok(slice_layer(
                 mesh,
                 grid,
                 z_mid[k],
                 &members[start[k]..start[k + 1]],
-                &|len| motion(k, len),
-            )
+                &|c: &Contour<'_>| timing(k, c),
+            ))
         })
-        .collect())
+        .collect::<Result<_, Cancelled>>()?;
+    Ok(sections)
 }
 
 /// For each layer, the first layer of the run of consecutive layers whose rasters are
@@ -164,7 +199,7 @@ fn slice_layer(
     grid: &Grid,
     z: f64,
     tris: &[u32],
-    motion: &dyn Fn(f64) -> (Motion, Motion),
+    timing: &dyn Fn(&Contour<'_>) -> (f64, f64),
 ) -> Section {
     let mut segs: Vec<Segment> = Vec::with_capacity(tris.len());
     for &t in tris {
@@ -222,7 +257,7 @@ fn slice_layer(
         });
     }
     let (bitmap, patched_rows) = rasterize(grid, &segs);
-    let contours = chain(&segs, motion);
+    let contours = chain(&segs, timing);
     Section {
         bitmap,
         contours,
@@ -324,11 +359,8 @@ fn patch_broken_rows(bm: &mut Bitmap, broken: &[bool]) -> usize {
     patched
 }
 
-/// Small-perimeter threshold of PrusaSlicer 2.5: loops shorter than a 6.5 mm radius circle.
-pub const SMALL_PERIMETER_MM: f64 = 6.5 * 2.0 * std::f64::consts::PI;
-
 #[inline(never)]
-fn chain(segs: &[Segment], motion: &dyn Fn(f64) -> (Motion, Motion)) -> ContourStats {
+fn chain(segs: &[Segment], timing: &dyn Fn(&Contour<'_>) -> (f64, f64)) -> ContourStats {
     let n = segs.len();
     let mut starts: Vec<(u64, u32)> = segs
         .iter()
@@ -382,9 +414,13 @@ fn chain(segs: &[Segment], motion: &dyn Fn(f64) -> (Motion, Motion)) -> ContourS
         if area2 > 0.0 {
             stats.islands += 1;
         }
-        let (ext, inner) = motion(length);
-        stats.time_external += polyline_time(&ext, &lens, &dirs);
-        stats.time_inner += polyline_time(&inner, &lens, &dirs);
+        let (external, inner) = timing(&Contour {
+            lens: &lens,
+            dirs: &dirs,
+            length,
+        });
+        stats.time_external += external;
+        stats.time_inner += inner;
     }
     stats
 }

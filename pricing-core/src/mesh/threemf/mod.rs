@@ -367,9 +367,14 @@ struct Soup {
 
 impl Soup {
     fn weld(&self) -> Result<Mesh, MeshError> {
-        Mesh::weld(self.triangles.len(), |t| {
-            self.triangles[t].map(|v| self.positions.get(v as usize).copied().unwrap_or([0.0; 3]))
-        })
+        Mesh::weld(
+            self.triangles.len(),
+            |t| {
+                self.triangles[t]
+                    .map(|v| self.positions.get(v as usize).copied().unwrap_or([0.0; 3]))
+            },
+            &crate::cancel::Cancel::never(),
+        )
     }
 }
 

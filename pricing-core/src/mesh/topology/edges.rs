@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::half_edges::{HUB_DEGREE, HalfEdges, Run};
 use super::union_find::UnionFind;
+use crate::cancel::Cancel;
 
 /// Vertices per parallel task.
 const VERTEX_CHUNK: u32 = 4096;
@@ -71,13 +72,18 @@ impl Edges {
     }
 }
 
-/// Classifies every edge of the mesh behind `half`, sending joins to `joins`.
-pub(super) fn classify(half: &HalfEdges, joins: Joins) -> Edges {
+/// Classifies every edge of the mesh behind `half`, sending joins to `joins`. Once
+/// `cancel` is cancelled the remaining vertex chunks are skipped (the caller checks it
+/// and discards the result).
+pub(super) fn classify(half: &HalfEdges, joins: Joins, cancel: &Cancel) -> Edges {
     let vertex_count = half.vertex_count() as u32;
     (0..vertex_count.div_ceil(VERTEX_CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut out = Edges::default();
+            if cancel.is_cancelled() {
+                return out;
+            }
             let end = ((c + 1) * VERTEX_CHUNK).min(vertex_count);
             for v in c * VERTEX_CHUNK..end {
                 classify_around(half, v, joins, &mut out);
@@ -220,9 +226,10 @@ mod tests {
     }
 
     fn ours(triangles: &[[u32; 3]], vertices: usize) -> (usize, usize, usize, Vec<u32>) {
-        let half = HalfEdges::build(triangles, vertices);
+        let never = crate::cancel::Cancel::never();
+        let half = HalfEdges::build(triangles, vertices, &never).expect("never cancelled");
         let uf = UnionFind::new(triangles.len());
-        let e = classify(&half, Joins::Shells(&uf));
+        let e = classify(&half, Joins::Shells(&uf), &never);
         (
             e.open_edge_triangles.len(),
             e.inconsistent,

@@ -21,6 +21,8 @@
 
 use rayon::prelude::*;
 
+use crate::cancel::{Cancel, Cancelled};
+
 /// Out-degree above which a vertex's half-edges are also kept sorted by target. Below
 /// it, a scan of the list costs less than a search (and is what normal meshes need).
 pub(super) const HUB_DEGREE: usize = 32;
@@ -28,6 +30,8 @@ pub(super) const HUB_DEGREE: usize = 32;
 /// Below this many triangles one thread builds the table; splitting costs more than it
 /// saves.
 const PARALLEL_MIN_TRIANGLES: usize = 1 << 15;
+/// Triangles between two polls of the cancel token in each part's pass.
+const CANCEL_POLL: usize = 1 << 16;
 
 pub(super) struct HalfEdges {
     offsets: Vec<u32>,
@@ -43,8 +47,13 @@ pub(super) struct HalfEdges {
 
 impl HalfEdges {
     /// Builds the table for `triangles` over `vertex_count` vertices. Every index in
-    /// `triangles` must be below `vertex_count`.
-    pub(super) fn build(triangles: &[[u32; 3]], vertex_count: usize) -> HalfEdges {
+    /// `triangles` must be below `vertex_count`. Each part polls `cancel` every
+    /// `CANCEL_POLL` triangles.
+    pub(super) fn build(
+        triangles: &[[u32; 3]],
+        vertex_count: usize,
+        cancel: &Cancel,
+    ) -> Result<HalfEdges, Cancelled> {
         let parts = if triangles.len() < PARALLEL_MIN_TRIANGLES {
             1
         } else {
@@ -59,7 +68,10 @@ impl HalfEdges {
             .enumerate()
             .for_each(|(p, degree)| {
                 let lo = (p * per_part) as u32;
-                for t in triangles {
+                for (f, t) in triangles.iter().enumerate() {
+                    if f % CANCEL_POLL == 0 && cancel.is_cancelled() {
+                        return;
+                    }
                     for &v in t {
                         // One compare: out-of-range vertices wrap to large values.
                         if let Some(d) = degree.get_mut(v.wrapping_sub(lo) as usize) {
@@ -68,6 +80,8 @@ impl HalfEdges {
                     }
                 }
             });
+        // A part cut short by a cancel leaves the counts wrong: stop before using them.
+        cancel.check()?;
         for i in 0..vertex_count {
             offsets[i + 1] += offsets[i];
         }
@@ -87,6 +101,9 @@ impl HalfEdges {
             let base = offsets[lo];
             let mut cursor: Vec<u32> = offsets[lo..hi].iter().map(|&o| o - base).collect();
             for (f, t) in triangles.iter().enumerate() {
+                if f % CANCEL_POLL == 0 && cancel.is_cancelled() {
+                    return;
+                }
                 for k in 0..3 {
                     let from = t[k].wrapping_sub(lo as u32) as usize;
                     if let Some(c) = cursor.get_mut(from) {
@@ -96,14 +113,15 @@ impl HalfEdges {
                 }
             }
         });
+        cancel.check()?;
         let (hubs, hub_start, hub_sorted) = sort_hubs(&offsets, &entries);
-        HalfEdges {
+        Ok(HalfEdges {
             offsets,
             entries,
             hubs,
             hub_sorted,
             hub_start,
-        }
+        })
     }
 
     pub(super) fn vertex_count(&self) -> usize {
@@ -207,7 +225,8 @@ mod tests {
         // A fan around vertex 0 large enough to take the parallel path.
         let n = PARALLEL_MIN_TRIANGLES as u32 + 10;
         let triangles: Vec<[u32; 3]> = (0..n).map(|i| [0, i + 1, i + 2]).collect();
-        let half = HalfEdges::build(&triangles, n as usize + 2);
+        let half = HalfEdges::build(&triangles, n as usize + 2, &Cancel::never())
+            .expect("never cancelled");
         assert_eq!(half.vertex_count(), n as usize + 2);
         let fan = half.out(0);
         assert_eq!(fan.len(), n as usize);

@@ -26,6 +26,7 @@ use self::edges::{Joins, Pair};
 use self::half_edges::HalfEdges;
 use self::union_find::UnionFind;
 use super::Mesh;
+use crate::cancel::{Cancel, Cancelled};
 
 /// Per-shell figures, in the mesh's units.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,22 +84,39 @@ pub struct Repairs {
 /// Cavities (closed shells with negative volume inside another shell) are left as they
 /// are: they are real voids, not mistakes.
 pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
+    match analyze_and_repair_with(mesh, &Cancel::never()) {
+        Ok(done) => done,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
+    }
+}
+
+/// [`analyze_and_repair`], polling `cancel` between its passes. A cancelled repair may
+/// leave `mesh` with degenerate triangles dropped but not reoriented.
+pub fn analyze_and_repair_with(
+    mesh: &mut Mesh,
+    cancel: &Cancel,
+) -> Result<(Topology, Repairs), Cancelled> {
     let mut repairs = Repairs {
         dropped_degenerate: drop_degenerate(mesh),
         ..Repairs::default()
     };
-    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len());
+    cancel.check()?;
+    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len(), cancel)?;
     let shells_uf = UnionFind::new(mesh.triangles.len());
-    let edges = edges::classify(&half, Joins::Shells(&shells_uf));
+    let edges = edges::classify(&half, Joins::Shells(&shells_uf), cancel);
+    cancel.check()?;
     if edges.inconsistent > 0 {
         // Rare: only now are the joins stored, for the reorientation walk. Flipping
         // triangles changes no connectivity, so the shells found above still hold.
-        let pairs = edges::classify(&half, Joins::Pairs).pairs;
+        let pairs = edges::classify(&half, Joins::Pairs, cancel).pairs;
+        cancel.check()?;
         repairs.reoriented_triangles = reorient(mesh, &pairs);
     }
     drop(half);
     let (shell_of_triangle, shell_count) = shells_uf.into_sets();
-    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, shell_count);
+    cancel.check()?;
+    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, shell_count, cancel);
+    cancel.check()?;
     for &t in &edges.open_edge_triangles {
         shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
     }
@@ -110,23 +128,30 @@ pub fn analyze_and_repair(mesh: &mut Mesh) -> (Topology, Repairs) {
         non_manifold_edges: edges.non_manifold,
         inconsistent_edges: edges.inconsistent,
     };
-    (topology, repairs)
+    Ok((topology, repairs))
 }
 
 /// The shells of `mesh` as it is, without repairing anything: the shell of every
 /// triangle and each shell's figures (open edges counted). Used to split a file into
 /// bodies ([`crate::mesh::bodies`]).
 pub fn shells(mesh: &Mesh) -> (Vec<u32>, Vec<Shell>) {
-    let half = HalfEdges::build(&mesh.triangles, mesh.positions.len());
-    let uf = UnionFind::new(mesh.triangles.len());
-    let edges = edges::classify(&half, Joins::Shells(&uf));
-    drop(half);
-    let (shell_of_triangle, count) = uf.into_sets();
-    let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, count);
-    for &t in &edges.open_edge_triangles {
-        shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
+    let never = Cancel::never();
+    let find = || -> Result<(Vec<u32>, Vec<Shell>), Cancelled> {
+        let half = HalfEdges::build(&mesh.triangles, mesh.positions.len(), &never)?;
+        let uf = UnionFind::new(mesh.triangles.len());
+        let edges = edges::classify(&half, Joins::Shells(&uf), &never);
+        drop(half);
+        let (shell_of_triangle, count) = uf.into_sets();
+        let mut shells = shell_stats::shell_stats(mesh, &shell_of_triangle, count, &never);
+        for &t in &edges.open_edge_triangles {
+            shells[shell_of_triangle[t as usize] as usize].open_edges += 1;
+        }
+        Ok((shell_of_triangle, shells))
+    };
+    match find() {
+        Ok(found) => found,
+        Err(Cancelled) => unreachable!("Cancel::never() is never cancelled"),
     }
-    (shell_of_triangle, shells)
 }
 
 #[inline(always)]

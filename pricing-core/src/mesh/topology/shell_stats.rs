@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use super::{Shell, cross3};
+use crate::cancel::Cancel;
 use crate::mesh::Mesh;
 
 /// Parallel chunks for meshes with few shells. Each chunk keeps one accumulator per
@@ -73,8 +74,14 @@ impl ShellAcc {
 }
 
 /// The figures of each shell; `shell_of[t]` is the shell of triangle `t`. Open edges are
-/// left at zero for the caller to count.
-pub(super) fn shell_stats(mesh: &Mesh, shell_of: &[u32], shell_count: usize) -> Vec<Shell> {
+/// left at zero for the caller to count. Once `cancel` is cancelled the remaining chunks
+/// are skipped (the caller checks it and discards the result).
+pub(super) fn shell_stats(
+    mesh: &Mesh,
+    shell_of: &[u32],
+    shell_count: usize,
+    cancel: &Cancel,
+) -> Vec<Shell> {
     let Some((lo, hi)) = mesh.bounds() else {
         return Vec::new();
     };
@@ -91,6 +98,9 @@ pub(super) fn shell_stats(mesh: &Mesh, shell_of: &[u32], shell_count: usize) -> 
         .zip(shell_of.par_chunks(chunk))
         .map(|(tris, shells)| {
             let mut acc = vec![ShellAcc::empty(); shell_count];
+            if cancel.is_cancelled() {
+                return acc;
+            }
             for (t, &s) in tris.iter().zip(shells) {
                 acc[s as usize].add(t.map(|v| {
                     let p = mesh.positions[v as usize];

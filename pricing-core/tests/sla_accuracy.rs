@@ -10,18 +10,19 @@
 //! p90 ≤ 8 %; resin median ≤ 10 %, p90 ≤ 20 %); it is ignored while the SL1S resin p90
 //! misses it, and `resin_estimate_does_not_regress` holds today's level. Regenerate the
 //! tables of `docs/accuracy.md` with:
-//! `cargo test --release --test sla_accuracy -- --nocapture --include-ignored`
+//! `cargo test --release -p pricing-core --test sla_accuracy -- --nocapture --include-ignored`
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use pricing_core::analysis::Scaling;
+use pricing_core::estimate::Role;
 use pricing_core::estimate::sla::estimate;
 use pricing_core::profile::sla::SlaProfile;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn quantile(v: &[f64], q: f64) -> f64 {
@@ -86,8 +87,8 @@ fn run(set: &str, rows: &str, models: &Path) -> Errors {
             100.0 * rr,
             e.support_mm3,
             ref_support,
-            e.by_role["support"].mm3,
-            e.by_role["pad"].mm3,
+            e.by_role[&Role::Support].mm3,
+            e.by_role[&Role::Pad].mm3,
         );
     }
     println!(

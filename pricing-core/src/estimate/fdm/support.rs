@@ -11,11 +11,18 @@
 //!   the part, are dense interface; the rest is the base pattern at the profile's spacing.
 //! - The first layer on the bed is expanded and dense (PrusaSlicer's support "flange":
 //!   `raft_first_layer_expansion`, `raft_first_layer_density`).
+//!
+//! [`SupportParams::from_profile`] derives the parameters from the profile, as
+//! PrusaSlicer's `SupportParameters` does inside its support module.
 
 use rayon::prelude::*;
 
+use super::calibration::{AUTO_SUPPORT_THRESHOLD_DEG, SUPPORT_MARGIN_MM};
+use super::layers::Layers;
+use crate::cancel::{Cancel, Cancelled};
 use crate::mesh::Mesh;
-use crate::slice::{Bitmap, Grid};
+use crate::profile::fdm::FdmProfile;
+use crate::slice::{Bitmap, Grid, Section};
 
 /// Support regions of one layer, in pixels.
 #[derive(Debug, Clone, Default)]
@@ -52,28 +59,60 @@ pub struct SupportParams {
     pub buildplate_only: bool,
 }
 
+impl SupportParams {
+    /// The parameters `pr` asks for on `layers`.
+    pub(super) fn from_profile(pr: &FdmProfile, layers: &Layers) -> SupportParams {
+        let pixel = layers.grid.pixel;
+        let gap_layers = if pr.support_material_contact_distance > 0.0 {
+            ((pr.support_material_contact_distance / layers.height).round() as usize).max(1)
+        } else {
+            0
+        };
+        let threshold_deg = if pr.support_material_threshold > 0.0 {
+            pr.support_material_threshold + 1.0
+        } else {
+            AUTO_SUPPORT_THRESHOLD_DEG
+        };
+        SupportParams {
+            threshold_deg,
+            gap_layers,
+            interface_layers: pr.support_material_interface_layers as usize,
+            xy_gap_px: pr.support_xy_gap() / pixel,
+            first_layer_expansion_px: pr.raft_first_layer_expansion / pixel,
+            buildplate_only: pr.support_material_buildplate_only,
+            margin_px: SUPPORT_MARGIN_MM / pixel,
+            dont_support_bridges: true,
+        }
+    }
+}
+
 /// Finds the supports of a part whose layers (mid heights `z_mid`) are `sections`.
+/// Polls `cancel` per chunk of facets and per layer.
 pub fn generate(
     mesh: &Mesh,
     grid: &Grid,
     z_mid: &[f64],
-    sections: &[&Bitmap],
+    sections: &[Section],
     p: &SupportParams,
-) -> Vec<SupportLayer> {
+    cancel: &Cancel,
+) -> Result<Vec<SupportLayer>, Cancelled> {
     let n = sections.len();
     let mut out: Vec<SupportLayer> = (0..n).map(|_| SupportLayer::default()).collect();
     if n == 0 {
-        return out;
+        return Ok(out);
     }
-    let contacts = overhang_spans(mesh, grid, z_mid, p);
+    let contacts = overhang_spans(mesh, grid, z_mid, p, cancel)?;
     if contacts.is_empty() {
-        return out;
+        return Ok(out);
     }
     // The part as an obstacle: each section grown by the XY clearance.
     let obstacle: Vec<Bitmap> = sections
         .par_iter()
-        .map(|s| s.dilated(p.xy_gap_px))
-        .collect();
+        .map(|s| {
+            cancel.check()?;
+            Ok(s.bitmap.dilated(p.xy_gap_px))
+        })
+        .collect::<Result<_, Cancelled>>()?;
     let mut by_layer: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); n];
     for (k, y, x0, x1) in contacts {
         if (k as usize) < n {
@@ -83,13 +122,17 @@ pub fn generate(
     let mut col = Bitmap::new(grid.width, grid.height);
     let mut recent: Vec<Bitmap> = Vec::new();
     for k in (0..n).rev() {
+        cancel.check()?;
         let mut new = Bitmap::new(grid.width, grid.height);
         for &(y, x0, x1) in &by_layer[k] {
             new.set_span(y as usize, x0 as usize, x1 as usize);
         }
         let kf = k + 1 + p.gap_layers;
         if !by_layer[k].is_empty() && kf < n && p.dont_support_bridges {
-            new.and_not(&anchored_bridges(sections[kf], sections[kf - 1]));
+            new.and_not(&anchored_bridges(
+                &sections[kf].bitmap,
+                &sections[kf - 1].bitmap,
+            ));
         }
         let raw = new.clone();
         if !by_layer[k].is_empty() && p.margin_px >= 1.0 {
@@ -166,7 +209,7 @@ pub fn generate(
         out[0].base = Some(flange);
         out[0].interface = Some(Bitmap::new(grid.width, grid.height));
     }
-    out
+    Ok(out)
 }
 
 /// Overhang runs of `upper` (not over `lower`) bounded by `lower` at both ends of the row:
@@ -194,13 +237,20 @@ fn overhang_spans(
     grid: &Grid,
     z_mid: &[f64],
     p: &SupportParams,
-) -> Vec<(u32, u32, u32, u32)> {
+    cancel: &Cancel,
+) -> Result<Vec<(u32, u32, u32, u32)>, Cancelled> {
     let cos_t = p.threshold_deg.to_radians().cos();
     let inv = 1.0 / grid.pixel;
-    mesh.triangles
+    let spans: Vec<(u32, u32, u32, u32)> = mesh
+        .triangles
         .par_chunks(4096)
         .flat_map_iter(|chunk| {
             let mut spans = Vec::new();
+            // A cancelled job skips the rest of the chunks; the check after the pass
+            // turns that into the error.
+            if cancel.is_cancelled() {
+                return spans;
+            }
             for t in chunk {
                 let v = t.map(|i| {
                     let q = mesh.positions[i as usize];
@@ -267,5 +317,7 @@ fn overhang_spans(
             }
             spans
         })
-        .collect()
+        .collect();
+    cancel.check()?;
+    Ok(spans)
 }

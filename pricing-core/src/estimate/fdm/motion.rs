@@ -50,11 +50,6 @@ impl Motion {
             vj
         }
     }
-
-    /// Time of a straight move of `len` mm entered at `v0` and left at `v1` (both reachable).
-    pub fn segment_time(&self, len: f64, v0: f64, v1: f64) -> f64 {
-        segment_time(len, v0, v1, self.speed, self.accel)
-    }
 }
 
 /// Time of a trapezoid move of `len` mm from `v0` to `v1` with cruise `v` and acceleration `a`.

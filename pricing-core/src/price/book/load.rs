@@ -1,415 +1,181 @@
-//! The price book: machines, materials, fees, quantity tiers, lead times, margin,
-//! currency and rounding, read from TOML and validated on load.
+//! The price book's TOML loader and validator.
 //!
 //! Loading walks the TOML table by hand instead of deriving `Deserialize` for the whole
 //! book: serde stops at the first problem, and a price book author wants every problem,
 //! each with its field path and what is expected, in one run.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use toml::{Table, Value};
 
-use super::LeadTime;
+use super::{
+    Fees, FieldError, LeadTimeRule, Machine, Material, MaterialPrice, PriceBook, PriceBookErrors,
+    Process, QuantityTier,
+};
 use crate::estimate::Technology;
+use crate::price::LeadTime;
 use crate::profile::fdm::FdmProfile;
 use crate::profile::sla::SlaProfile;
 use crate::profile::sls::SlsProfile;
+use crate::profile::{LoadedProfile, ProfileBuilder, ProfileError};
+use crate::warning::Warning;
 
-/// The embedded default price book, as TOML.
-pub const EMBEDDED_TOML: &str = include_str!("default.toml");
+/// Reads and validates a price book; profile paths in it are relative to `base`.
+pub(super) fn parse(text: &str, base: Option<&Path>) -> Result<PriceBook, PriceBookErrors> {
+    let table: Table = toml::from_str(text).map_err(|e| PriceBookErrors {
+        errors: vec![FieldError {
+            path: "(toml)".into(),
+            message: e.to_string().trim().replace('\n', " "),
+        }],
+    })?;
+    let mut w = Walker::default();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(toml::to_string(&table).unwrap_or_default().as_bytes());
 
-/// A validated price book.
-#[derive(Debug, Clone)]
-pub struct PriceBook {
-    /// ISO 4217 currency code of every amount.
-    pub currency: String,
-    /// Fraction added on top of every cost line (0.35 = +35 %).
-    pub margin: f64,
-    /// Prices are rounded to a multiple of this (0.01 = cents).
-    pub rounding: f64,
-    /// Material used when a request names none.
-    pub default_material: String,
-    /// Fees.
-    pub fees: Fees,
-    /// Quantity discounts, by increasing `min_quantity`.
-    pub quantity_tiers: Vec<QuantityTier>,
-    /// Standard, express and rush.
-    pub lead_times: BTreeMap<LeadTime, LeadTimeRule>,
-    /// Machines by name.
-    pub machines: BTreeMap<String, Machine>,
-    /// Materials by name.
-    pub materials: BTreeMap<String, Material>,
-    /// blake3 of the book's canonical content (see [`PriceBook::hash`]).
-    hash: String,
-}
-
-/// Fees of a price book.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fees {
-    /// Per order line, amortized over the quantity.
-    pub setup_per_line: f64,
-    /// Per part.
-    pub handling_per_part: f64,
-    /// Per cm² of support contact area.
-    pub support_removal_per_cm2: f64,
-    /// Lowest price of an order line before the lead-time surcharge.
-    pub minimum_per_line: f64,
-}
-
-/// A quantity discount.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct QuantityTier {
-    /// Lines of at least this many parts get the discount.
-    pub min_quantity: u32,
-    /// Share taken off the per-part amounts, 0..1.
-    pub discount: f64,
-}
-
-/// What a lead time costs and means.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LeadTimeRule {
-    /// Share added to the line price.
-    pub surcharge: f64,
-    /// Working days to ship.
-    pub days: u32,
-}
-
-/// A printer.
-#[derive(Debug, Clone)]
-pub struct Machine {
-    /// The name in the book.
-    pub name: String,
-    /// Its technology, which decides the estimator.
-    pub technology: Technology,
-    /// Build volume x, y, z, mm.
-    pub build_volume_mm: [f64; 3],
-    /// Machine time price per hour (a cost; the margin is added).
-    pub hourly_rate: f64,
-    /// The process profile the estimator runs with.
-    pub process: Process,
-}
-
-/// A machine's process profile.
-#[derive(Debug, Clone)]
-pub enum Process {
-    /// Fused filament.
-    Fdm(Box<FdmProfile>),
-    /// Resin.
-    Sla(Box<SlaProfile>),
-    /// Powder bed.
-    Sls(SlsProfile),
-}
-
-/// How a material is sold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MaterialPrice {
-    /// Per kilogram (filament, powder).
-    PerKg(f64),
-    /// Per litre (resin).
-    PerLitre(f64),
-}
-
-/// A material.
-#[derive(Debug, Clone)]
-pub struct Material {
-    /// The name in the book.
-    pub name: String,
-    /// The technology it prints on.
-    pub technology: Technology,
-    /// g/cm³.
-    pub density: f64,
-    /// Its price.
-    pub price: MaterialPrice,
-    /// Extra share bought for every unit used (purge, spills, failed prints).
-    pub waste: f64,
-    /// Machines that may print it, all of its technology.
-    pub machines: Vec<String>,
-}
-
-impl Material {
-    /// Cost of `mm3` of this material, waste included.
-    pub fn cost(&self, mm3: f64) -> f64 {
-        let used = mm3.max(0.0) * (1.0 + self.waste);
-        match self.price {
-            MaterialPrice::PerKg(p) => used / 1000.0 * self.density / 1000.0 * p,
-            MaterialPrice::PerLitre(p) => used / 1.0e6 * p,
-        }
-    }
-}
-
-/// One problem in a price book.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// Where, e.g. `machines.mk4.hourly_rate`.
-    pub path: String,
-    /// What is wrong and what is expected.
-    pub message: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// Every problem found in a price book.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct PriceBookErrors {
-    /// The problems, in the order of the book's sections.
-    pub errors: Vec<FieldError>,
-}
-
-impl fmt::Display for PriceBookErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors.len();
-        write!(
-            f,
-            "the price book has {n} problem{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for e in &self.errors {
-            write!(f, "\n  {e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Default for PriceBook {
-    fn default() -> Self {
-        PriceBook::embedded()
-    }
-}
-
-impl PriceBook {
-    /// The embedded default price book.
-    pub fn embedded() -> PriceBook {
-        match PriceBook::from_toml_str(EMBEDDED_TOML) {
-            Ok(b) => b,
-            // The embedded book is a compile-time constant checked by a unit test; this
-            // branch only runs if someone commits a broken one.
-            Err(e) => panic!("the embedded price book is invalid: {e}"),
-        }
-    }
-
-    /// Reads and validates a price book from TOML. FDM profile paths are resolved
-    /// against the current directory.
-    pub fn from_toml_str(text: &str) -> Result<PriceBook, PriceBookErrors> {
-        Self::parse(text, None)
-    }
-
-    /// Reads and validates a price book file; profile paths in it are relative to it.
-    pub fn load(path: &Path) -> Result<PriceBook, PriceBookErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| PriceBookErrors {
-            errors: vec![FieldError {
-                path: path.display().to_string(),
-                message: format!("cannot read the price book: {e}"),
-            }],
-        })?;
-        Self::parse(&text, path.parent())
-    }
-
-    /// blake3 of the book's canonical content: the parsed TOML re-serialised (so
-    /// comments and layout do not matter) plus the bytes of any profile files it names.
-    pub fn hash(&self) -> &str {
-        &self.hash
-    }
-
-    /// `<engine version>+<first 16 hex of the book hash>`: enough to reproduce a price.
-    pub fn pricing_version(&self) -> String {
-        format!(
-            "{}+pb.{}",
-            env!("CARGO_PKG_VERSION"),
-            self.hash.get(..16).unwrap_or(&self.hash)
-        )
-    }
-
-    /// The material named `name`, ignoring case.
-    pub fn material(&self, name: &str) -> Option<&Material> {
-        self.materials.get(name).or_else(|| {
-            self.materials
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, m)| m)
-        })
-    }
-
-    /// The machine named `name`, ignoring case.
-    pub fn machine(&self, name: &str) -> Option<&Machine> {
-        self.machines.get(name).or_else(|| {
-            self.machines
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, m)| m)
-        })
-    }
-
-    /// The discount for a line of `quantity` parts.
-    pub fn discount(&self, quantity: u32) -> f64 {
-        self.quantity_tiers
-            .iter()
-            .filter(|t| quantity >= t.min_quantity)
-            .map(|t| t.discount)
-            .fold(0.0, f64::max)
-    }
-
-    fn parse(text: &str, base: Option<&Path>) -> Result<PriceBook, PriceBookErrors> {
-        let table: Table = toml::from_str(text).map_err(|e| PriceBookErrors {
-            errors: vec![FieldError {
-                path: "(toml)".into(),
-                message: e.to_string().trim().replace('\n', " "),
-            }],
-        })?;
-        let mut w = Walker::default();
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(toml::to_string(&table).unwrap_or_default().as_bytes());
-
-        w.keys(
-            &table,
-            "",
-            &[
-                "currency",
-                "margin",
-                "rounding",
-                "default_material",
-                "fees",
-                "quantity_tiers",
-                "lead_times",
-                "machines",
-                "materials",
-            ],
-        );
-        let currency = match w.string(&table, "", "currency") {
-            Some(c) if c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase()) => c,
-            Some(c) => {
-                w.err(
-                    "currency",
-                    format!("expected a 3-letter ISO 4217 code like \"EUR\", got {c:?}"),
-                );
-                c
-            }
-            None => String::new(),
-        };
-        let margin = w.num(&table, "", "margin", Some(0.0), Rule::NonNegative);
-        let rounding = w.num(&table, "", "rounding", Some(0.01), Rule::Positive);
-        if rounding > 0.0 && rounding < 1e-4 {
+    w.keys(
+        &table,
+        "",
+        &[
+            "currency",
+            "margin",
+            "rounding",
+            "default_material",
+            "fees",
+            "quantity_tiers",
+            "lead_times",
+            "machines",
+            "materials",
+        ],
+    );
+    let currency = match w.string(&table, "", "currency") {
+        Some(c) if c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase()) => c,
+        Some(c) => {
             w.err(
-                "rounding",
-                format!("must be at least 0.0001, got {rounding}"),
+                "currency",
+                format!("expected a 3-letter ISO 4217 code like \"EUR\", got {c:?}"),
             );
+            c
         }
+        None => String::new(),
+    };
+    let margin = w.num(&table, "", "margin", Some(0.0), Rule::NonNegative);
+    let rounding = w.num(&table, "", "rounding", Some(0.01), Rule::Positive);
+    if rounding > 0.0 && rounding < 1e-4 {
+        w.err(
+            "rounding",
+            format!("must be at least 0.0001, got {rounding}"),
+        );
+    }
 
-        let fees_t = w.table(&table, "", "fees");
-        w.keys(
+    let fees_t = w.table(&table, "", "fees");
+    w.keys(
+        &fees_t,
+        "fees",
+        &[
+            "setup_per_line",
+            "handling_per_part",
+            "support_removal_per_cm2",
+            "minimum_per_line",
+        ],
+    );
+    let fees = Fees {
+        setup_per_line: w.num(
             &fees_t,
             "fees",
-            &[
-                "setup_per_line",
-                "handling_per_part",
-                "support_removal_per_cm2",
-                "minimum_per_line",
-            ],
+            "setup_per_line",
+            Some(0.0),
+            Rule::NonNegative,
+        ),
+        handling_per_part: w.num(
+            &fees_t,
+            "fees",
+            "handling_per_part",
+            Some(0.0),
+            Rule::NonNegative,
+        ),
+        support_removal_per_cm2: w.num(
+            &fees_t,
+            "fees",
+            "support_removal_per_cm2",
+            Some(0.0),
+            Rule::NonNegative,
+        ),
+        minimum_per_line: w.num(
+            &fees_t,
+            "fees",
+            "minimum_per_line",
+            Some(0.0),
+            Rule::NonNegative,
+        ),
+    };
+
+    let quantity_tiers = w.tiers(&table);
+    let lead_times = w.lead_times(&table);
+
+    let mut machines = BTreeMap::new();
+    let machines_t = w.table(&table, "", "machines");
+    if machines_t.is_empty() {
+        w.err(
+            "machines",
+            "expected at least one machine table, e.g. [machines.mk4]",
         );
-        let fees = Fees {
-            setup_per_line: w.num(
-                &fees_t,
-                "fees",
-                "setup_per_line",
-                Some(0.0),
-                Rule::NonNegative,
-            ),
-            handling_per_part: w.num(
-                &fees_t,
-                "fees",
-                "handling_per_part",
-                Some(0.0),
-                Rule::NonNegative,
-            ),
-            support_removal_per_cm2: w.num(
-                &fees_t,
-                "fees",
-                "support_removal_per_cm2",
-                Some(0.0),
-                Rule::NonNegative,
-            ),
-            minimum_per_line: w.num(
-                &fees_t,
-                "fees",
-                "minimum_per_line",
-                Some(0.0),
-                Rule::NonNegative,
-            ),
-        };
-
-        let quantity_tiers = w.tiers(&table);
-        let lead_times = w.lead_times(&table);
-
-        let mut machines = BTreeMap::new();
-        let machines_t = w.table(&table, "", "machines");
-        if machines_t.is_empty() {
-            w.err(
-                "machines",
-                "expected at least one machine table, e.g. [machines.mk4]",
-            );
-        }
-        for (name, v) in &machines_t {
-            let path = format!("machines.{name}");
-            let Some(t) = w.as_table(v, &path) else {
-                continue;
-            };
-            if let Some(m) = w.machine(name, t, &path, base, &mut hasher) {
-                machines.insert(name.clone(), m);
-            }
-        }
-
-        let mut materials = BTreeMap::new();
-        let materials_t = w.table(&table, "", "materials");
-        if materials_t.is_empty() {
-            w.err(
-                "materials",
-                "expected at least one material table, e.g. [materials.PLA]",
-            );
-        }
-        for (name, v) in &materials_t {
-            let path = format!("materials.{name}");
-            let Some(t) = w.as_table(v, &path) else {
-                continue;
-            };
-            if let Some(m) = w.material(name, t, &path, &machines_t, &machines) {
-                materials.insert(name.clone(), m);
-            }
-        }
-
-        let default_material = w.string(&table, "", "default_material").unwrap_or_default();
-        if !default_material.is_empty() && !materials_t.contains_key(&default_material) {
-            w.err(
-                "default_material",
-                format!(
-                    "unknown material {default_material:?}; expected one of: {}",
-                    join_keys(&materials_t)
-                ),
-            );
-        }
-
-        if !w.errors.is_empty() {
-            return Err(PriceBookErrors { errors: w.errors });
-        }
-        Ok(PriceBook {
-            currency,
-            margin,
-            rounding,
-            default_material,
-            fees,
-            quantity_tiers,
-            lead_times,
-            machines,
-            materials,
-            hash: hasher.finalize().to_hex().to_string(),
-        })
     }
+    for (name, v) in &machines_t {
+        let path = format!("machines.{name}");
+        let Some(t) = w.as_table(v, &path) else {
+            continue;
+        };
+        if let Some(m) = w.machine(name, t, &path, base, &mut hasher) {
+            machines.insert(name.clone(), m);
+        }
+    }
+
+    let mut materials = BTreeMap::new();
+    let materials_t = w.table(&table, "", "materials");
+    if materials_t.is_empty() {
+        w.err(
+            "materials",
+            "expected at least one material table, e.g. [materials.PLA]",
+        );
+    }
+    for (name, v) in &materials_t {
+        let path = format!("materials.{name}");
+        let Some(t) = w.as_table(v, &path) else {
+            continue;
+        };
+        if let Some(m) = w.material(name, t, &path, &machines_t, &machines) {
+            materials.insert(name.clone(), m);
+        }
+    }
+
+    let default_material = w.string(&table, "", "default_material").unwrap_or_default();
+    if !default_material.is_empty() && !materials_t.contains_key(&default_material) {
+        w.err(
+            "default_material",
+            format!(
+                "unknown material {default_material:?}; expected one of: {}",
+                join_keys(&materials_t)
+            ),
+        );
+    }
+
+    if !w.errors.is_empty() {
+        return Err(PriceBookErrors { errors: w.errors });
+    }
+    Ok(PriceBook {
+        currency,
+        margin,
+        rounding,
+        default_material,
+        fees,
+        quantity_tiers,
+        lead_times,
+        machines,
+        materials,
+        hash: hasher.finalize().to_hex().to_string(),
+        warnings: w.warnings,
+    })
 }
 
 fn join_keys(t: &Table) -> String {
@@ -468,6 +234,8 @@ impl Rule {
 #[derive(Default)]
 struct Walker {
     errors: Vec<FieldError>,
+    /// Notes that do not stop the book (profile keys the estimate does not model).
+    warnings: Vec<Warning>,
 }
 
 impl Walker {
@@ -744,22 +512,14 @@ impl Walker {
                 if let Ok(bytes) = std::fs::read(&file) {
                     hasher.update(&bytes);
                 }
-                match FdmProfile::load(&file) {
-                    Ok(p) => Process::Fdm(Box::new(p)),
-                    Err(e) => {
-                        self.err(ppath, e.to_string());
-                        return None;
-                    }
-                }
+                let loaded = FdmProfile::load(&file);
+                Process::Fdm(Box::new(self.fdm_profile(loaded, &ppath)?))
             }
-            (Technology::Fdm, Some(v @ Value::Table(_))) => {
-                match v.clone().try_into::<FdmProfile>() {
-                    Ok(p) => Process::Fdm(Box::new(p)),
-                    Err(e) => {
-                        self.err(ppath, toml_error(&e));
-                        return None;
-                    }
-                }
+            (Technology::Fdm, Some(Value::Table(t))) => {
+                let loaded = ProfileBuilder::new()
+                    .load_toml_table(t)
+                    .and_then(ProfileBuilder::build);
+                Process::Fdm(Box::new(self.fdm_profile(loaded, &ppath)?))
             }
             (Technology::Sla, Some(Value::String(file))) if file.ends_with(".ini") => {
                 // A PrusaSlicer SLA profile, read as the slicer reads it.
@@ -807,6 +567,34 @@ impl Walker {
             hourly_rate,
             process,
         })
+    }
+
+    /// An FDM profile's problems become errors at `path` (each key's own path), its
+    /// warnings the book's warnings.
+    fn fdm_profile(
+        &mut self,
+        loaded: Result<LoadedProfile, ProfileError>,
+        path: &str,
+    ) -> Option<FdmProfile> {
+        match loaded {
+            Ok(l) => {
+                for w in l.warnings {
+                    self.warnings
+                        .push(Warning::new(w.code, format!("{path}: {}", w.message)));
+                }
+                Some(l.profile)
+            }
+            Err(ProfileError::Problems { problems }) => {
+                for p in problems {
+                    self.err(join(path, &p.key), p.message);
+                }
+                None
+            }
+            Err(e) => {
+                self.err(path, e.to_string());
+                None
+            }
+        }
     }
 
     /// A resin or powder profile: absent (defaults), an inline table, or a TOML file.
@@ -983,6 +771,7 @@ fn toml_error(e: &toml::de::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::EMBEDDED_TOML;
     use super::*;
 
     #[test]

@@ -3,13 +3,13 @@
 //! Prints the per-model table of relative errors, checks the bar of the FDM issue
 //! (medians and p90s), and a leave-one-out refit of the fitted constants. Regenerate the
 //! table of `docs/accuracy.md` with:
-//! `cargo test --release --test fdm_accuracy -- --nocapture`
+//! `cargo test --release -p pricing-core --test fdm_accuracy -- --nocapture`
 
 mod common;
 
 use pricing_core::analysis::Scaling;
-use pricing_core::estimate::Estimate;
 use pricing_core::estimate::fdm::{Calibration, estimate_with};
+use pricing_core::estimate::{Estimate, Role};
 use pricing_core::profile::fdm::FdmProfile;
 
 struct Row {
@@ -28,8 +28,8 @@ struct Row {
     ws_unit: [f64; 5],
 }
 
-fn role(e: &Estimate, r: &str) -> f64 {
-    e.by_role.get(r).map_or(0.0, |f| f.mm3)
+fn role(e: &Estimate, r: Role) -> f64 {
+    e.by_role.get(&r).map_or(0.0, |f| f.mm3)
 }
 
 fn rel(est: f64, reference: f64) -> f64 {
@@ -60,8 +60,8 @@ fn cal(v: [f64; 5]) -> Calibration {
     }
 }
 
-fn secs(e: &Estimate, r: &str) -> f64 {
-    e.by_role.get(r).map_or(0.0, |f| f.seconds)
+fn secs(e: &Estimate, r: Role) -> f64 {
+    e.by_role.get(&r).map_or(0.0, |f| f.seconds)
 }
 
 fn load_rows() -> Vec<Row> {
@@ -90,11 +90,11 @@ fn load_rows() -> Vec<Row> {
         let unit = |sup: bool| {
             let (a, bb, cc) = (run(sup, &zero), run(sup, &b), run(sup, &c));
             let u = [
-                role(&bb, "sparse_infill") - role(&a, "sparse_infill"),
-                role(&cc, "sparse_infill") - role(&a, "sparse_infill"),
-                role(&bb, "support") - role(&a, "support"),
-                secs(&bb, "sparse_infill") - secs(&a, "sparse_infill"),
-                secs(&bb, "travel") - secs(&a, "travel"),
+                role(&bb, Role::SparseInfill) - role(&a, Role::SparseInfill),
+                role(&cc, Role::SparseInfill) - role(&a, Role::SparseInfill),
+                role(&bb, Role::Support) - role(&a, Role::Support),
+                secs(&bb, Role::SparseInfill) - secs(&a, Role::SparseInfill),
+                secs(&bb, Role::Travel) - secs(&a, Role::Travel),
             ];
             (a, u)
         };

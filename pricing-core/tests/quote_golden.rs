@@ -4,15 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-
 use pricing_core::analysis::{Part, Scaling};
 use pricing_core::price::{LeadTime, PriceBook, QuoteRequest, Quoter};
 
 fn fixture(name: &str) -> Part {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if name == "cube-20mm.stl" {
-        return common::load_part(&root.join("fixtures").join(name), Scaling::Factor(1.0));
+        return common::load_part(&common::fixtures_dir().join(name), Scaling::Factor(1.0));
     }
     let row = common::manifest()
         .into_iter()

@@ -1,0 +1,353 @@
+//! FDM estimate: PrusaSlicer 2.5's layer model, material and print time, in milliseconds.
+//!
+//! The estimate runs PrusaSlicer's stages in order, one module each:
+//!
+//! 1. [`layers`](self) (`Slicing`): layer heights, mid-heights and the raster frame; the
+//!    layers are then cut at mid-height ([`crate::slice`]).
+//! 2. `flow` (`Flow.cpp`): widths and spacings, the volumetric cap, each role's motion.
+//! 3. `perimeters` (`PerimeterGenerator`): the external and inner perimeter bands and the
+//!    infill region, erosions of each section on a bit raster.
+//! 4. `surfaces` (`prepare_infill`): top skins, bridges (over air, and the internal
+//!    bridge PrusaSlicer lays over sparse infill), solid and sparse infill, from
+//!    comparing a layer's infill region with its neighbours' (k - bottom .. k + top),
+//!    which also reproduces `ensure_vertical_shell_thickness` on sloped walls.
+//! 5. [`support`] (`SupportMaterial`, grid style), with its parameters derived from the
+//!    profile.
+//! 6. `time` (`GCodeProcessor`, through the planner in [`motion`]): perimeters on the
+//!    exact cut polygons, fills and support lines from the raster's run lengths, plus
+//!    travel, retractions, z-lifts and layer changes; `totals` sums volumes (a solid
+//!    region of area A costs A·h, sparse infill density·A·h, perimeters loop length ×
+//!    s·h, bridges round threads of nozzle diameter) and times per [`Role`].
+//! 7. `skirt`.
+//!
+//! A few global constants are fitted against PrusaSlicer on the corpus; each is in
+//! [`Calibration`] with its physical reason, beside the fixed constants the stages use
+//! (see `docs/accuracy.md`).
+
+mod calibration;
+mod flow;
+mod layers;
+pub mod motion;
+mod perimeters;
+mod skirt;
+pub mod support;
+mod surfaces;
+mod time;
+mod totals;
+
+pub use calibration::{
+    AUTO_SUPPORT_THRESHOLD_DEG, BRIDGE_EXTRA_SPACING_MM, COARSE_PIXEL_FACTOR, Calibration,
+    FILL_DIRECTION, FRAME_MARGIN_MM, INFILL_OVERLAP, INTERNAL_BRIDGE_OPENING_NOZZLES, MAX_LAYERS,
+    MAX_RASTER_SIDE, MIN_PIXEL_MM, MIN_RAFT_DENSITY, MIN_SPACING_MM, RASTER_BUDGET_BITS,
+    SHELL_OPENING_SPACINGS, SMALL_PERIMETER_MM, SUPPORT_DIRECTION, SUPPORT_MARGIN_MM,
+    TOUR_HOP_FACTOR,
+};
+
+use super::{Estimate, EstimateError, Options, Role, Technology, mass_g};
+use crate::analysis::Part;
+use crate::cancel::Cancel;
+use crate::profile::fdm::FdmProfile;
+use crate::slice::{self, SliceError};
+use crate::warning::Warning;
+
+use flow::{Motions, Widths};
+use perimeters::{LayerSharing, Offsets, Runs};
+use support::SupportParams;
+use time::Travel;
+use totals::RoleTotals;
+
+/// Estimates printing `part` (in mm, on the bed) with `profile`, with or without supports.
+pub fn estimate(
+    part: &Part,
+    profile: &FdmProfile,
+    supports: bool,
+) -> Result<Estimate, EstimateError> {
+    estimate_with(part, profile, supports, &Calibration::default())
+}
+
+/// [`estimate`] with explicit calibration constants (the accuracy test refits them).
+pub fn estimate_with(
+    part: &Part,
+    profile: &FdmProfile,
+    supports: bool,
+    cal: &Calibration,
+) -> Result<Estimate, EstimateError> {
+    estimate_with_options(part, profile, supports, cal, &Options::default())
+}
+
+/// [`estimate_with`] for a material of `options.density_g_cm3` (the profile's
+/// `filament_density` when `None`), polling `options.cancel` per layer.
+pub fn estimate_with_options(
+    part: &Part,
+    profile: &FdmProfile,
+    supports: bool,
+    cal: &Calibration,
+    options: &Options,
+) -> Result<Estimate, EstimateError> {
+    let density = options.density_g_cm3.unwrap_or(profile.filament_density);
+    estimate_layers(
+        part,
+        profile,
+        supports,
+        cal,
+        LayerSharing::Runs,
+        density,
+        &options.cancel,
+    )
+}
+
+/// The pipeline.
+fn estimate_layers(
+    part: &Part,
+    pr: &FdmProfile,
+    supports: bool,
+    cal: &Calibration,
+    sharing: LayerSharing,
+    density_g_cm3: f64,
+    cancel: &Cancel,
+) -> Result<Estimate, EstimateError> {
+    let a = &part.analysis;
+    if !a.has_volume() {
+        return Err(EstimateError::NoVolume {
+            volume_mm3: a.volume_mm3,
+            area_mm2: a.area_mm2,
+        });
+    }
+    let mut warnings: Vec<Warning> = Vec::new();
+    let layers = layers::plan(a, pr, supports, &mut warnings)?;
+    let (grid, pixel) = (&layers.grid, layers.grid.pixel);
+    let w = Widths::new(pr, &layers);
+    let motions = Motions::new(pr, w, &layers);
+
+    let timing = |k: usize, c: &slice::Contour<'_>| time::perimeter_times(&motions, k, c);
+    let sections =
+        slice::slice(&part.mesh, grid, &layers.z_mid, &timing, cancel).map_err(|e| match e {
+            SliceError::TooManyCuts { cuts } => EstimateError::TooComplex {
+                work: cuts,
+                limit: slice::MAX_CUTS,
+            },
+            SliceError::Cancelled(c) => EstimateError::Cancelled(c),
+        })?;
+    let patched: usize = sections.iter().map(|s| s.patched_rows).sum();
+    if patched > 0 {
+        warnings.push(Warning::new(
+            "contour_gaps",
+            format!(
+                "{patched} raster rows crossed gaps in the sliced contours (open edges) and were patched from neighbouring rows"
+            ),
+        ));
+    }
+
+    let offsets = Offsets::new(pr, &w);
+    let runs = Runs::new(&sections, sharing);
+    let bands = perimeters::bands(&sections, &runs, &offsets, pixel, cancel)?;
+    let figures =
+        surfaces::layer_figures(&sections, &bands, &runs, pr, &w, &motions, pixel, cancel)?;
+    // The bands are a full raster set; release them before supports build theirs, so the
+    // two never coexist (this keeps peak memory under 3× the file on large lattices).
+    drop(bands);
+
+    let support_layers = if supports {
+        let params = SupportParams::from_profile(pr, &layers);
+        support::generate(&part.mesh, grid, &layers.z_mid, &sections, &params, cancel)?
+    } else {
+        Vec::new()
+    };
+
+    let mut totals = RoleTotals::new();
+    let travel = Travel::new(pr, &motions, grid);
+    let contact_px = totals::add_layers(
+        &mut totals,
+        &totals::Inputs {
+            pr,
+            cal,
+            layers: &layers,
+            sections: &sections,
+            figures: &figures,
+            supports: &support_layers,
+            w: &w,
+            offsets: &offsets,
+            motions: &motions,
+            travel: &travel,
+        },
+    );
+    skirt::add(
+        &mut totals,
+        pr,
+        &layers,
+        &sections,
+        &support_layers,
+        &w,
+        &motions,
+    );
+
+    let support_mm3 = totals.get(Role::Support).mm3 + totals.get(Role::SupportInterface).mm3;
+    let by_role = totals.into_map();
+    let material: f64 = by_role.values().map(|r| r.mm3).sum();
+    let time: f64 = by_role.values().map(|r| r.seconds).sum();
+    Ok(Estimate {
+        technology: Technology::Fdm,
+        layers: layers.count(),
+        layer_height_mm: layers.height,
+        print_time_s: time,
+        material_mm3: material,
+        material_g: mass_g(material, density_g_cm3),
+        support_mm3,
+        support_contact_area_mm2: contact_px as f64 * layers.pixel_area(),
+        by_role,
+        occupied_mm3: None,
+        warnings,
+        powder_refresh_mm3: 0.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Scaling, analyze};
+    use crate::mesh::{Format, Mesh};
+
+    fn box_mesh(sx: f32, sy: f32, sz: f32) -> Mesh {
+        crate::mesh::generate::cuboid([0.0; 3], [sx as f64, sy as f64, sz as f64])
+    }
+
+    fn part(m: Mesh) -> Part {
+        analyze(m, Format::StlBinary, Scaling::Factor(1.0))
+    }
+
+    #[test]
+    fn cube_layers_and_material_follow_the_slicer_model() {
+        let e = estimate(
+            &part(box_mesh(20., 20., 20.)),
+            &FdmProfile::default(),
+            false,
+        )
+        .expect("cube estimates");
+        assert_eq!(e.layers, 100);
+        // Shells: 80 mm of contour × 100 layers × 2 loops of 0.407 × 0.2 mm ≈ 1300 mm³.
+        let walls = e.by_role[&Role::ExternalPerimeter].mm3 + e.by_role[&Role::Perimeter].mm3;
+        assert!((walls - 1300.0).abs() < 80.0, "{walls}");
+        // Material is between the sparse shell and the solid volume.
+        assert!(
+            e.material_mm3 > 2000.0 && e.material_mm3 < 8000.0,
+            "{}",
+            e.material_mm3
+        );
+        assert_eq!(e.support_mm3, 0.0);
+        // A box has no overhang: supports on changes nothing but the skirt.
+        let s = estimate(&part(box_mesh(20., 20., 20.)), &FdmProfile::default(), true)
+            .expect("cube estimates");
+        assert_eq!(s.support_mm3, 0.0);
+        assert!(e.print_time_s > 600.0 && e.print_time_s < 3000.0);
+    }
+
+    fn merged(meshes: &[Mesh]) -> Mesh {
+        let mut out = Mesh::default();
+        for m in meshes {
+            let base = out.positions.len() as u32;
+            out.positions.extend_from_slice(&m.positions);
+            out.triangles
+                .extend(m.triangles.iter().map(|t| t.map(|v| v + base)));
+        }
+        out
+    }
+
+    /// Sharing work along runs of identical sections must not change a single figure:
+    /// a stepped tower (long runs that change twice), a T (an overhang: supports,
+    /// bridges, internal bridges at the step) and a torus (no runs at all).
+    #[test]
+    fn sharing_identical_layers_changes_no_figure() {
+        use crate::mesh::generate::{cuboid, torus};
+        let tower = merged(&[
+            cuboid([0.0; 3], [30.0, 30.0, 6.0]),
+            cuboid([5.0, 5.0, 6.0], [25.0, 25.0, 14.0]),
+            cuboid([10.0, 10.0, 14.0], [20.0, 20.0, 19.0]),
+        ]);
+        let tee = merged(&[
+            cuboid([8.0, 8.0, 0.0], [12.0, 12.0, 10.0]),
+            cuboid([0.0, 0.0, 10.0], [20.0, 20.0, 13.0]),
+        ]);
+        let ring = torus([0.0, 0.0, 4.0], 12.0, 4.0, 48, 24);
+        let profile = FdmProfile::default();
+        let cal = Calibration::default();
+        for (name, mesh) in [("tower", tower), ("tee", tee), ("torus", ring)] {
+            let p = part(mesh);
+            for supports in [false, true] {
+                let run = |sharing| {
+                    estimate_layers(
+                        &p,
+                        &profile,
+                        supports,
+                        &cal,
+                        sharing,
+                        profile.filament_density,
+                        &Cancel::never(),
+                    )
+                };
+                let shared = run(LayerSharing::Runs);
+                let alone = run(LayerSharing::None);
+                let shared = shared.expect("estimates");
+                assert_eq!(
+                    shared,
+                    alone.expect("estimates"),
+                    "{name}, supports {supports}"
+                );
+                assert!(shared.material_mm3 > 0.0, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_unit_mistake_is_refused_not_sliced_forever() {
+        let err = estimate(
+            &part(box_mesh(10., 10., 25_400.)),
+            &FdmProfile::default(),
+            true,
+        )
+        .expect_err("too tall");
+        assert_eq!(err.code(), "too_many_layers");
+    }
+
+    #[test]
+    fn a_huge_footprint_gets_coarser_pixels_and_a_warning() {
+        let e = estimate(
+            &part(box_mesh(2000., 2000., 2.)),
+            &FdmProfile::default(),
+            false,
+        )
+        .expect("plate estimates");
+        assert!(e.warnings.iter().any(|w| w.code == "coarse_raster"));
+        assert!(e.material_mm3 > 0.5 * 2000.0 * 2000.0 * 2.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Whatever triangles come in, the estimate returns (a figure or an error) and
+        /// never panics.
+        #[test]
+        fn arbitrary_triangle_soups_never_panic(
+            coords in proptest::collection::vec(-50.0f32..50.0, 9..300),
+            supports in proptest::bool::ANY,
+        ) {
+            let tris: Vec<[[f32; 3]; 3]> = coords
+                .chunks_exact(9)
+                .map(|c| [[c[0], c[1], c[2]], [c[3], c[4], c[5]], [c[6], c[7], c[8]]])
+                .collect();
+            if let Ok(m) = Mesh::from_triangles(&tris) {
+                let p = part(m);
+                if let Ok(e) = estimate(&p, &FdmProfile::default(), supports) {
+                    proptest::prop_assert!(e.material_mm3.is_finite() && e.material_mm3 >= 0.0);
+                    proptest::prop_assert!(e.print_time_s.is_finite() && e.print_time_s >= 0.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_parts_still_estimate() {
+        let e = estimate(&part(box_mesh(0.5, 0.5, 0.1)), &FdmProfile::default(), true)
+            .expect("tiny part estimates");
+        assert_eq!(e.layers, 1);
+        assert!(e.material_mm3 > 0.0);
+    }
+}

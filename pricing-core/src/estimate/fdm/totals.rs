@@ -1,0 +1,163 @@
+//! Material and time per role: each layer's figures turned into volumes (`Flow.cpp`:
+//! a line of spacing `s` lays `s·h` mm³ per mm) and times, summed over the layers.
+
+use std::collections::BTreeMap;
+
+use super::calibration::{Calibration, MIN_RAFT_DENSITY};
+use super::flow::{Motions, Widths};
+use super::layers::Layers;
+use super::motion::Motion;
+use super::perimeters::Offsets;
+use super::support::SupportLayer;
+use super::surfaces::LayerFigures;
+use super::time::{Lines, Travel, lines_time};
+use crate::estimate::{Role, RoleFigures};
+use crate::profile::fdm::FdmProfile;
+use crate::slice::{Bitmap, Section};
+
+/// Material and time per role, every FDM role present from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct RoleTotals(BTreeMap<Role, RoleFigures>);
+
+impl RoleTotals {
+    pub fn new() -> RoleTotals {
+        RoleTotals(
+            Role::FDM
+                .iter()
+                .map(|&r| (r, RoleFigures::default()))
+                .collect(),
+        )
+    }
+
+    pub fn add(&mut self, role: Role, mm3: f64, seconds: f64) {
+        let f = self.0.entry(role).or_default();
+        f.mm3 += mm3;
+        f.seconds += seconds;
+    }
+
+    pub fn get(&self, role: Role) -> RoleFigures {
+        self.0.get(&role).copied().unwrap_or_default()
+    }
+
+    pub fn into_map(self) -> BTreeMap<Role, RoleFigures> {
+        self.0
+    }
+}
+
+/// What every layer's sum reads.
+pub(super) struct Inputs<'a> {
+    pub pr: &'a FdmProfile,
+    pub cal: &'a Calibration,
+    pub layers: &'a Layers,
+    pub sections: &'a [Section],
+    pub figures: &'a [LayerFigures],
+    pub supports: &'a [SupportLayer],
+    pub w: &'a Widths,
+    pub offsets: &'a Offsets,
+    pub motions: &'a Motions<'a>,
+    pub travel: &'a Travel,
+}
+
+/// Adds every layer's perimeters, fills, supports and travel to `totals`; returns the
+/// support contact area, pixels.
+pub(super) fn add_layers(totals: &mut RoleTotals, x: &Inputs<'_>) -> u64 {
+    let (pr, w) = (x.pr, x.w);
+    let px_area = x.layers.pixel_area();
+    let density = pr.fill_density / 100.0;
+    let bridge_area = std::f64::consts::PI / 4.0 * pr.nozzle_diameter * pr.nozzle_diameter;
+    let mut contact_px = 0u64;
+    for (k, f) in x.figures.iter().enumerate() {
+        let hh = x.layers.height_of(k);
+        let c = x.sections[k].contours;
+        let (ext_s, per_s) = w.perimeters(k);
+        // Perimeters: band area → loop length (band / its width) → volume s·h per mm.
+        let ext_len = f.ext_px * px_area / x.offsets.r_ext.max(1e-9);
+        let per_len = f.per_px * px_area / w.per_s;
+        let ext_vol = ext_len * ext_s * hh;
+        let per_vol = per_len * per_s * hh;
+        // Time per mm of loop, from tracing the exact contours.
+        let (te, ti) = if c.length > 0.0 {
+            (c.time_external / c.length, c.time_inner / c.length)
+        } else {
+            (1.0 / pr.external_perimeter_speed, 1.0 / pr.perimeter_speed)
+        };
+        totals.add(Role::ExternalPerimeter, ext_vol, ext_len * te);
+        totals.add(Role::Perimeter, per_vol, per_len * ti);
+        let solid_vol = |px: u64| px as f64 * px_area * hh;
+        totals.add(
+            Role::SparseInfill,
+            solid_vol(f.sparse_px) * density * x.cal.sparse_volume
+                + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
+            f.sparse_t * x.cal.sparse_time,
+        );
+        totals.add(Role::SolidInfill, solid_vol(f.solid_px), f.solid_t);
+        totals.add(Role::TopSolidInfill, solid_vol(f.top_px), f.top_t);
+        // The first layer's bridges lie on the bed: solid. Others are round threads.
+        let bridge_vol = if k == 0 {
+            solid_vol(f.bridge_px)
+        } else {
+            f.bridge_px as f64 * px_area * bridge_area / w.bridge_pitch
+        };
+        totals.add(Role::Bridge, bridge_vol, f.bridge_t);
+
+        let mut sup_islands = 0usize;
+        if let Some(sl) = x.supports.get(k) {
+            contact_px += sl.contact_px;
+            sup_islands = sl.islands;
+            add_support(totals, x, k, sl);
+        }
+
+        // Travel: one layer change, and retracting travels to each island (part and
+        // support). Every loop (outer contour or hole) is a separate perimeter start.
+        let islands = c.loops.max(1) as f64 + sup_islands as f64;
+        totals.add(
+            Role::Travel,
+            0.0,
+            x.travel.layer(hh, islands, x.cal.retracts_per_island),
+        );
+    }
+    contact_px
+}
+
+/// Support base and interface of layer `k`: lines at their pitch, and for the base a
+/// sheath along its outline.
+fn add_support(totals: &mut RoleTotals, x: &Inputs<'_>, k: usize, sl: &SupportLayer) {
+    let (pr, w) = (x.pr, x.w);
+    let hh = x.layers.height_of(k);
+    let pixel = x.layers.grid.pixel;
+    let px_area = x.layers.pixel_area();
+    let (m_sup, m_if) = x.motions.support(k);
+    // The first layer is the dense flange.
+    let base_pitch = if k == 0 {
+        w.sup_s / (pr.raft_first_layer_density / 100.0).max(MIN_RAFT_DENSITY)
+    } else {
+        pr.support_material_spacing + w.sup_s
+    };
+    let if_pitch = pr.support_material_interface_spacing + w.sup_s;
+    let lines = |b: &Option<Bitmap>, m: &Motion, pitch: f64| -> (f64, f64) {
+        let Some(b) = b else { return (0.0, 0.0) };
+        let px = b.count();
+        if px == 0 {
+            return (0.0, 0.0);
+        }
+        (
+            px as f64 * px_area * hh * w.sup_s / pitch,
+            lines_time(b, m, pitch, pixel, Lines::Rows),
+        )
+    };
+    let (bv, bt) = lines(&sl.base, &m_sup, base_pitch);
+    let (iv, it) = lines(&sl.interface, &m_if, if_pitch);
+    let sheath = if k == 0 {
+        0.0
+    } else {
+        sl.base.as_ref().map_or(0.0, |b| {
+            b.outline_length(pixel) * w.sup_s * hh * x.cal.support_sheath
+        })
+    };
+    totals.add(
+        Role::Support,
+        bv + sheath,
+        bt + sheath / (w.sup_s * hh) / m_sup.speed,
+    );
+    totals.add(Role::SupportInterface, iv, it);
+}
