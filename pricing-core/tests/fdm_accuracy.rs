@@ -23,9 +23,9 @@ struct Row {
     ns: Estimate,
     ws: Estimate,
     /// What one unit of each constant adds (the estimate is linear in each):
-    /// [sparse volume, infill anchor, support volume, sparse time, retract time].
-    ns_unit: [f64; 5],
-    ws_unit: [f64; 5],
+    /// [sparse volume, infill anchor, support volume].
+    ns_unit: [f64; 3],
+    ws_unit: [f64; 3],
 }
 
 fn role(e: &Estimate, r: Role) -> f64 {
@@ -50,26 +50,20 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     s[i]
 }
 
-fn cal(v: [f64; 5]) -> Calibration {
+fn cal(v: [f64; 3]) -> Calibration {
     Calibration {
         sparse_volume: v[0],
         infill_anchor: v[1],
         support_sheath: v[2],
-        sparse_time: v[3],
-        retracts_per_island: v[4],
     }
-}
-
-fn secs(e: &Estimate, r: Role) -> f64 {
-    e.by_role.get(&r).map_or(0.0, |f| f.seconds)
 }
 
 fn load_rows() -> Vec<Row> {
     let profile = FdmProfile::default();
     let manifest = common::manifest();
-    let zero = cal([0.0; 5]);
-    let b = cal([1.0, 0.0, 1.0, 1.0, 1.0]);
-    let c = cal([0.0, 1.0, 0.0, 0.0, 0.0]);
+    let zero = cal([0.0; 3]);
+    let b = cal([1.0, 0.0, 1.0]);
+    let c = cal([0.0, 1.0, 0.0]);
     let mut rows = Vec::new();
     for r in common::reference() {
         let ns = &r.raw["no_supports"];
@@ -93,8 +87,6 @@ fn load_rows() -> Vec<Row> {
                 role(&bb, Role::SparseInfill) - role(&a, Role::SparseInfill),
                 role(&cc, Role::SparseInfill) - role(&a, Role::SparseInfill),
                 role(&bb, Role::Support) - role(&a, Role::Support),
-                secs(&bb, Role::SparseInfill) - secs(&a, Role::SparseInfill),
-                secs(&bb, Role::Travel) - secs(&a, Role::Travel),
             ];
             (a, u)
         };
@@ -117,24 +109,19 @@ fn load_rows() -> Vec<Row> {
     rows
 }
 
-fn k(c: &Calibration) -> [f64; 5] {
-    [
-        c.sparse_volume,
-        c.infill_anchor,
-        c.support_sheath,
-        c.sparse_time,
-        c.retracts_per_island,
-    ]
+fn k(c: &Calibration) -> [f64; 3] {
+    [c.sparse_volume, c.infill_anchor, c.support_sheath]
 }
 
 /// Errors of one row under a calibration: [ns fil, ns time, ws fil, ws time, ws support].
 fn errors(r: &Row, c: &Calibration) -> [f64; 5] {
     let kk = k(c);
     let ns_fil = r.ns.material_mm3 + kk[0] * r.ns_unit[0] + kk[1] * r.ns_unit[1];
-    let ns_time = r.ns.print_time_s + kk[3] * r.ns_unit[3] + kk[4] * r.ns_unit[4];
+    // No fitted constant moves the time: it comes from the geometry and the planner.
+    let ns_time = r.ns.print_time_s;
     let ws_fil =
         r.ws.material_mm3 + kk[0] * r.ws_unit[0] + kk[1] * r.ws_unit[1] + kk[2] * r.ws_unit[2];
-    let ws_time = r.ws.print_time_s + kk[3] * r.ws_unit[3] + kk[4] * r.ws_unit[4];
+    let ws_time = r.ws.print_time_s;
     let ws_sup = r.ws.support_mm3 + kk[2] * r.ws_unit[2];
     [
         rel(ns_fil, r.ref_ns_fil),
@@ -172,7 +159,7 @@ fn fit2(items: &[(f64, f64, f64, f64)]) -> (f64, f64) {
 }
 
 /// Fits the constants on `rows`: filament without supports for the infill pair, support
-/// filament for the support constant, both time columns for the time pair.
+/// filament for the support constant.
 fn calibrate(rows: &[&Row]) -> Calibration {
     let fil: Vec<_> = rows
         .iter()
@@ -196,16 +183,7 @@ fn calibrate(rows: &[&Row]) -> Calibration {
     } else {
         ratios[ratios.len() / 2]
     };
-    let time: Vec<_> = rows
-        .iter()
-        .map(|r| (r.ns.print_time_s, r.ns_unit[3], r.ns_unit[4], r.ref_ns_time))
-        .chain(
-            rows.iter()
-                .map(|r| (r.ws.print_time_s, r.ws_unit[3], r.ws_unit[4], r.ref_ws_time)),
-        )
-        .collect();
-    let (st, rt) = fit2(&time);
-    cal([sv, an, su, st, rt])
+    cal([sv, an, su])
 }
 
 const WHAT: [&str; 5] = [
@@ -292,12 +270,18 @@ fn fdm_estimate_matches_prusaslicer() {
             100.0 * sl[i].1
         );
     }
+    // A regression guard at today's figures plus a margin, not the bar (which is
+    // on held-out meshes and profiles, see docs/accuracy.md). The time p90 is looser than
+    // the 15% of the single-profile fit it replaced: time is no longer fitted to these
+    // meshes (the sparse-time and retraction constants are gone), which cut the error on
+    // other profiles by half and left three outliers here (the open teapot, a 2 mm rod,
+    // the lattice's thin walls).
     let bar = [
         (0.04, Some(0.10)),
-        (0.06, Some(0.15)),
-        (0.08, Some(0.20)),
-        (0.10, Some(0.25)),
-        (0.30, None),
+        (0.05, Some(0.25)),
+        (0.05, Some(0.15)),
+        (0.08, Some(0.30)),
+        (0.10, None),
     ];
     let mut failures = Vec::new();
     for i in 0..5 {

@@ -612,10 +612,7 @@ mod tests {
                     .unwrap_or("")
             })
             .collect();
-        assert_eq!(
-            named,
-            vec!["extrusion_multiplier", "fill_pattern", "ironing"]
-        );
+        assert_eq!(named, vec!["extrusion_multiplier", "ironing"]);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! Units: lengths in mm, speeds in mm/s, accelerations in mm/s², percentages in percent
 //! (`fill_density = 15` in TOML, `fill_density = 15%` in an `.ini`).
 
+use super::pattern::FillPattern;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -332,6 +333,11 @@ impl FdmProfile {
     pub fn from_toml_str(text: &str) -> Result<LoadedProfile, ProfileError> {
         ProfileBuilder::new().load_toml(text)?.build()
     }
+    /// The sparse infill pattern; rectilinear for a name [`FdmProfile::validate`] refuses.
+    pub fn pattern(&self) -> FillPattern {
+        FillPattern::parse(&self.fill_pattern).unwrap_or(FillPattern::Rectilinear)
+    }
+
     /// Checks every value the estimate relies on; every problem is reported.
     pub fn validate(&self) -> Result<(), ProfileError> {
         let problems = self.problems();
@@ -463,6 +469,17 @@ impl FdmProfile {
             if !(v.is_finite() && v >= 0.0) {
                 bad(k, format!("must be zero or positive, not {v}"));
             }
+        }
+        if FillPattern::parse(&self.fill_pattern).is_none() {
+            let names: Vec<&str> = FillPattern::ALL.iter().map(|p| p.key()).collect();
+            bad(
+                "fill_pattern",
+                format!(
+                    "`{}` is not a PrusaSlicer infill pattern; use one of {}",
+                    self.fill_pattern,
+                    names.join(", ")
+                ),
+            );
         }
         for (k, v) in [
             ("fill_density", self.fill_density),

@@ -9,6 +9,7 @@
 mod builder;
 pub mod fdm;
 mod ini;
+pub mod pattern;
 mod prusaslicer;
 pub mod sla;
 mod sla_ini;

@@ -239,7 +239,6 @@ pub(crate) const NEUTRAL: &[(&str, &[&str])] = &[
         "machine_limits_usage",
         &["time_estimate_only", "emit_to_gcode"],
     ),
-    ("fill_pattern", &["gyroid"]),
     (
         "top_fill_pattern",
         &[
@@ -384,11 +383,9 @@ mod tests {
     #[test]
     fn keys_are_classified_in_order() {
         assert_eq!(key_use("layer_height", "0.2", true), KeyUse::Modelled);
-        assert_eq!(key_use("fill_pattern", "gyroid", true), KeyUse::Harmless);
-        assert_eq!(
-            key_use("fill_pattern", "honeycomb", true),
-            KeyUse::Unmodelled
-        );
+        assert_eq!(key_use("fill_pattern", "honeycomb", true), KeyUse::Modelled);
+        assert_eq!(key_use("brim_width", "0", true), KeyUse::Harmless);
+        assert_eq!(key_use("brim_width", "5", true), KeyUse::Unmodelled);
         assert_eq!(key_use("start_gcode", "G28", false), KeyUse::Harmless);
         assert_eq!(key_use("ironing", "1", false), KeyUse::Unmodelled);
         assert_eq!(key_use("ironing", "0", false), KeyUse::Harmless);

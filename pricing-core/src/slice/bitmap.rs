@@ -54,6 +54,32 @@ impl Bitmap {
         x < self.width && y < self.height && (self.row(y)[x / 64] >> (x % 64)) & 1 == 1
     }
 
+    /// Runs of set pixels along the direction (`dx`, 1), `dx` in -1..=1 (columns for 0,
+    /// the diagonals for ±1): the set pixels whose neighbour at (x − dx, y − 1) is unset,
+    /// counted word-wise.
+    pub fn run_starts(&self, dx: i32) -> u64 {
+        let mut n = 0u64;
+        for y in 0..self.height {
+            let row = self.row(y);
+            if y == 0 {
+                n += row.iter().map(|w| w.count_ones() as u64).sum::<u64>();
+                continue;
+            }
+            let below = self.row(y - 1);
+            for (i, &w) in row.iter().enumerate() {
+                let prev = match dx {
+                    0 => below[i],
+                    // Pixel x − 1 of the row below moved to bit x.
+                    1 => (below[i] << 1) | if i > 0 { below[i - 1] >> 63 } else { 0 },
+                    // Pixel x + 1 of the row below moved to bit x.
+                    _ => (below[i] >> 1) | below.get(i + 1).map_or(0, |&u| u << 63),
+                };
+                n += (w & !prev).count_ones() as u64;
+            }
+        }
+        n
+    }
+
     /// Set pixels.
     pub fn count(&self) -> u64 {
         self.words.iter().map(|w| w.count_ones() as u64).sum()
@@ -380,6 +406,25 @@ mod tests {
             m.set_span(y, a, b);
         }
         m
+    }
+
+    #[test]
+    fn runs_along_columns_and_diagonals_of_a_square() {
+        // A 100 × 100 square spanning word boundaries: 100 columns, and 199 diagonals
+        // each way.
+        let m = square(200, 50, 150);
+        assert_eq!(m.run_starts(0), 100);
+        assert_eq!(m.run_starts(1), 199);
+        assert_eq!(m.run_starts(-1), 199);
+        // A one-pixel diagonal line is one run along its diagonal, and one per pixel
+        // across it.
+        let mut d = Bitmap::new(130, 130);
+        for i in 0..120 {
+            d.set_span(i, i + 3, i + 4);
+        }
+        assert_eq!(d.run_starts(1), 1);
+        assert_eq!(d.run_starts(-1), 120);
+        assert_eq!(d.run_starts(0), 120);
     }
 
     #[test]

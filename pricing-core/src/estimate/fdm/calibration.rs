@@ -1,4 +1,4 @@
-//! The estimator's constants: the five fitted against PrusaSlicer ([`Calibration`]), and
+//! The estimator's constants: the three fitted against PrusaSlicer ([`Calibration`]), and
 //! the fixed ones that come from PrusaSlicer's own code or from geometry. Each says why it
 //! has its value, so none hides inline in a stage.
 
@@ -17,12 +17,6 @@ pub struct Calibration {
     /// joins gyroid line ends along the perimeter with anchors up to `infill_anchor`
     /// long; in narrow regions they dominate the infill).
     pub infill_anchor: f64,
-    /// Gyroid lines are waves: the jerk limit slows the head in their bends, so sparse
-    /// infill takes longer than straight lines at the infill speed would.
-    pub sparse_time: f64,
-    /// Retracting travels per island per layer (to the island, and between its
-    /// perimeters and its infill).
-    pub retracts_per_island: f64,
 }
 
 impl Default for Calibration {
@@ -33,8 +27,6 @@ impl Default for Calibration {
             sparse_volume: 0.99,
             support_sheath: 1.03,
             infill_anchor: 0.39,
-            sparse_time: 1.83,
-            retracts_per_island: 0.39,
         }
     }
 }

@@ -25,6 +25,7 @@
 //! (see `docs/accuracy.md`).
 
 mod calibration;
+mod fill;
 mod flow;
 mod layers;
 pub mod motion;
@@ -50,6 +51,7 @@ use crate::profile::fdm::FdmProfile;
 use crate::slice::{self, SliceError};
 use crate::warning::Warning;
 
+use fill::SparseFill;
 use flow::{Motions, Widths};
 use perimeters::{LayerSharing, Offsets, Runs};
 use support::SupportParams;
@@ -138,11 +140,27 @@ fn estimate_layers(
         ));
     }
 
+    let travel = Travel::new(pr, &motions, grid);
+    let sparse = SparseFill::new(
+        pr.pattern(),
+        pr.fill_density / 100.0,
+        w.inf_s,
+        [motions.fills(0).sparse, motions.fills(1).sparse],
+        &|d| travel.glide(d),
+    );
+    if let Some(why) = pr.pattern().approximation() {
+        warnings.push(Warning::new(
+            "approximate_fill_pattern",
+            format!("fill_pattern = {}: {why}", pr.pattern()),
+        ));
+    }
+
     let offsets = Offsets::new(pr, &w);
     let runs = Runs::new(&sections, sharing);
     let bands = perimeters::bands(&sections, &runs, &offsets, pixel, cancel)?;
-    let figures =
-        surfaces::layer_figures(&sections, &bands, &runs, pr, &w, &motions, pixel, cancel)?;
+    let figures = surfaces::layer_figures(
+        &sections, &bands, &runs, pr, &w, &motions, &sparse, pixel, cancel,
+    )?;
     // The bands are a full raster set; release them before supports build theirs, so the
     // two never coexist (this keeps peak memory under 3× the file on large lattices).
     drop(bands);
@@ -155,7 +173,6 @@ fn estimate_layers(
     };
 
     let mut totals = RoleTotals::new();
-    let travel = Travel::new(pr, &motions, grid);
     let contact_px = totals::add_layers(
         &mut totals,
         &totals::Inputs {
@@ -295,6 +312,60 @@ mod tests {
                 assert!(shared.material_mm3 > 0.0, "{name}");
             }
         }
+    }
+
+    /// The bar: changing `fill_pattern` changes the estimate. The material stays
+    /// within a few percent (every pattern extrudes the set density), the time moves.
+    #[test]
+    fn the_pattern_changes_the_time_not_the_material() {
+        let p = part(box_mesh(40., 40., 20.));
+        let run = |name: &str| {
+            let profile = FdmProfile {
+                fill_pattern: name.into(),
+                ..FdmProfile::default()
+            };
+            estimate(&p, &profile, false).expect("box estimates")
+        };
+        let patterns = [
+            "gyroid",
+            "rectilinear",
+            "grid",
+            "honeycomb",
+            "line",
+            "cubic",
+        ];
+        let all: Vec<Estimate> = patterns.iter().map(|n| run(n)).collect();
+        for (i, a) in all.iter().enumerate() {
+            let sparse = |e: &Estimate| e.by_role[&Role::SparseInfill].seconds;
+            for (j, b) in all.iter().enumerate().skip(i + 1) {
+                assert_ne!(
+                    sparse(a),
+                    sparse(b),
+                    "{} and {} time alike",
+                    patterns[i],
+                    patterns[j]
+                );
+            }
+            let m = a.material_mm3 / all[0].material_mm3;
+            assert!((m - 1.0).abs() < 0.02, "{}: {m}", patterns[i]);
+        }
+        // Waves are slower than straight lines.
+        let sparse = |e: &Estimate| e.by_role[&Role::SparseInfill].seconds;
+        assert!(sparse(&all[0]) > sparse(&all[1]));
+        // An approximated pattern says so.
+        let lightning = run("lightning");
+        assert!(
+            lightning
+                .warnings
+                .iter()
+                .any(|w| w.code == "approximate_fill_pattern")
+        );
+        assert!(
+            all[0]
+                .warnings
+                .iter()
+                .all(|w| w.code != "approximate_fill_pattern")
+        );
     }
 
     #[test]

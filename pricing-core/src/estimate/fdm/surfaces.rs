@@ -10,9 +10,10 @@
 use rayon::prelude::*;
 
 use super::calibration::{INTERNAL_BRIDGE_OPENING_NOZZLES, SHELL_OPENING_SPACINGS};
+use super::fill::SparseFill;
 use super::flow::{Motions, Widths};
 use super::perimeters::{Band, Runs};
-use super::time::{Lines, lines_time};
+use super::time::{Lines, lines_time, straight};
 use crate::cancel::{Cancel, Cancelled};
 use crate::profile::fdm::FdmProfile;
 use crate::slice::{Bitmap, Section};
@@ -48,6 +49,9 @@ pub(super) struct LayerFigures {
     pub bridge_t: f64,
     /// Outline of the sparse region, mm (where infill anchors run).
     pub sparse_edge_mm: f64,
+    /// Separate fill pieces (connected parts of each fill region): each is one
+    /// extrusion path that starts with a retracting travel.
+    pub pieces: u32,
 }
 
 /// The sections and infill regions a layer's surfaces are computed from.
@@ -196,6 +200,7 @@ pub(super) fn layer_figures(
     pr: &FdmProfile,
     w: &Widths,
     motions: &Motions<'_>,
+    sparse: &SparseFill,
     pixel: f64,
     cancel: &Cancel,
 ) -> Result<Vec<LayerFigures>, Cancelled> {
@@ -222,8 +227,8 @@ pub(super) fn layer_figures(
                 stack.band(k),
                 w,
                 motions,
+                sparse,
                 pixel,
-                stack.density,
             )))
         })
         .collect::<Result<_, Cancelled>>()?;
@@ -246,19 +251,22 @@ fn measure(
     band: &Band,
     w: &Widths,
     motions: &Motions<'_>,
+    sparse: &SparseFill,
     pixel: f64,
-    density: f64,
 ) -> LayerFigures {
     let first = k == 0;
     let m = motions.fills(k);
     // The first layer lays every fill at its own width.
     let pitch = |s: f64| if first { w.first_s } else { s };
-    let sparse_pitch = if density > 0.0 {
-        w.inf_s / density
-    } else {
-        1.0
+    let time = |b: &Bitmap, m, pitch| {
+        lines_time(
+            b,
+            &straight(m, pitch, Lines::Diagonals),
+            pitch,
+            pixel,
+            Lines::Diagonals,
+        )
     };
-    let time = |b: &Bitmap, m, pitch| lines_time(b, m, pitch, pixel, Lines::Alternating);
     LayerFigures {
         ext_px: band.ext_px,
         per_px: band.per_px,
@@ -267,7 +275,11 @@ fn measure(
         solid_px: s.solid.count(),
         top_px: s.top.count(),
         bridge_px: s.bridge.count(),
-        sparse_t: time(&s.sparse, &m.sparse, sparse_pitch),
+        pieces: [&s.sparse, &s.solid, &s.top, &s.bridge]
+            .iter()
+            .map(|b| b.components() as u32)
+            .sum(),
+        sparse_t: sparse.time(&s.sparse, k, &m.sparse, pixel),
         solid_t: time(&s.solid, &m.solid, pitch(w.solid_s)),
         top_t: time(&s.top, &m.top, pitch(w.top_s)),
         bridge_t: time(&s.bridge, &m.bridge, pitch(w.bridge_pitch)),

@@ -7,70 +7,79 @@
 //! the junction speed of its turn, plus the short link to the next line.
 
 use super::calibration::{FILL_DIRECTION, SUPPORT_DIRECTION, TOUR_HOP_FACTOR};
+use super::fill::ChordTimer;
 use super::flow::Motions;
-use super::motion::{Motion, line_time, polyline_time, segment_time};
+use super::motion::{Motion, line_time, polyline_time};
 use crate::profile::fdm::FdmProfile;
 use crate::slice::{Bitmap, Contour, Grid};
 
 /// How the lines of a region are laid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lines {
-    /// All along x (the support grid's base and interface lines).
+    /// All along x (the support grid's base and interface lines): the rows' runs, exactly.
     Rows,
-    /// At 45°, alternating direction layer by layer (fills). Rows give the chords along x
-    /// exactly, columns along y by their mean length (the number of vertical runs is the
-    /// count of rising edges); the time is their mean. Both matter: a long thin strip is
-    /// crossed by short lines whichever way it lies.
-    Alternating,
+    /// Along x and y, alternating layer by layer (the gyroid's waves, which PrusaSlicer
+    /// turns by its −45° correction onto the axes): the mean of rows and columns.
+    Axes,
+    /// At ±45° (`fill_angle`), alternating layer by layer: rectilinear and the other line
+    /// patterns, solid fills. A square crossed diagonally has √2 times as many lines,
+    /// each shorter, as one crossed along an axis, which costs every line's ramps.
+    Diagonals,
 }
 
-/// Time to fill region `b` (pixels of `pixel` mm) with lines `pitch` mm apart at motion
-/// `m`, s: the one run-length timing of fills and support lines.
-pub(super) fn lines_time(b: &Bitmap, m: &Motion, pitch: f64, pixel: f64, lines: Lines) -> f64 {
+/// Time to fill region `b` (pixels of `pixel` mm) with lines `pitch` mm apart, each timed
+/// by `chord` (the line across a run and its join to the next), s: the one run-length
+/// timing of fills and support lines.
+///
+/// Rows are timed run by run. Columns and diagonals by their mean run length: their
+/// number is counted word-wise ([`Bitmap::run_starts`]), and every pixel is on one run.
+pub(super) fn lines_time(
+    b: &Bitmap,
+    chord: &ChordTimer,
+    pitch: f64,
+    pixel: f64,
+    lines: Lines,
+) -> f64 {
     if b.is_empty() {
         return 0.0;
     }
-    let direction = match lines {
-        Lines::Rows => SUPPORT_DIRECTION,
-        Lines::Alternating => FILL_DIRECTION,
-    };
-    let vj = m.safe_speed(direction);
-    let link = segment_time(pitch, vj, vj, m.speed, m.accel);
-    let line = |len: f64| line_time(m, len, vj) + link;
-    let mut rows = 0.0;
-    let mut col_runs = 0u64;
-    for y in 0..b.height {
-        b.for_each_run(y, |x0, x1| rows += line((x1 - x0) as f64 * pixel));
-        if lines == Lines::Alternating {
-            col_runs += rising_edges(b, y);
+    let px = b.count() as f64;
+    // Time of all runs along (dx, 1), each `step` mm per pixel, lines `gap` mm apart.
+    let along = |dx: i32, step: f64, gap: f64| {
+        let runs = b.run_starts(dx);
+        if runs == 0 {
+            return 0.0;
         }
-    }
+        runs as f64 * chord.time(px / runs as f64 * step) * gap / pitch
+    };
+    let rows = || {
+        let mut t = 0.0;
+        for y in 0..b.height {
+            b.for_each_run(y, |x0, x1| t += chord.time((x1 - x0) as f64 * pixel));
+        }
+        t * pixel / pitch
+    };
     match lines {
-        Lines::Rows => rows * pixel / pitch,
-        Lines::Alternating => {
-            let px = b.count() as f64;
-            let cols = if col_runs > 0 {
-                let mean = px / col_runs as f64 * pixel;
-                col_runs as f64 * line(mean)
-            } else {
-                0.0
-            };
-            0.5 * (rows + cols) * pixel / pitch
+        Lines::Rows => rows(),
+        Lines::Axes => 0.5 * (rows() + along(0, pixel, pixel)),
+        Lines::Diagonals => {
+            let (step, gap) = (
+                pixel * std::f64::consts::SQRT_2,
+                pixel / std::f64::consts::SQRT_2,
+            );
+            0.5 * (along(1, step, gap) + along(-1, step, gap))
         }
     }
 }
 
-/// Pixels of row `y` whose pixel below is unset: where vertical runs start.
-fn rising_edges(b: &Bitmap, y: usize) -> u64 {
-    let row = b.row(y);
-    if y == 0 {
-        row.iter().map(|w| w.count_ones() as u64).sum::<u64>()
-    } else {
-        row.iter()
-            .zip(b.row(y - 1))
-            .map(|(w, d)| (w & !d).count_ones() as u64)
-            .sum::<u64>()
-    }
+/// A straight-line chord timer for fills laid in `lines` (`pitch` mm apart) at `m`.
+pub(super) fn straight(m: &Motion, pitch: f64, lines: Lines) -> ChordTimer {
+    let direction = match lines {
+        Lines::Rows => SUPPORT_DIRECTION,
+        Lines::Axes => [1.0, 0.0],
+        Lines::Diagonals => FILL_DIRECTION,
+    };
+    ChordTimer::straight(m, pitch, direction)
 }
 
 /// (external, inner) time to trace `contour` of `layer` once, s: the timing closure the
@@ -135,12 +144,57 @@ impl Travel {
         line_time(&self.z, d, self.z.jerk.min(self.z.speed))
     }
 
-    /// Travel time of one layer `hh` mm high with `islands` islands (part loops and
-    /// support islands), `retracts_per_island` retracting travels to each: one layer
-    /// change, and the retracting hops of a nearest-neighbour tour through the islands.
-    pub fn layer(&self, hh: f64, islands: f64, retracts_per_island: f64) -> f64 {
-        let retracts = islands * retracts_per_island;
-        let hop = (TOUR_HOP_FACTOR * (self.frame_area / islands).sqrt()).max(self.min_hop);
-        self.z_move(hh) + retracts * (self.retract_s + line_time(&self.travel, hop, self.v_safe))
+    /// A travel of `d` mm between two lines of one region, retracting when it is at
+    /// least `retract_before_travel` long, s.
+    pub fn hop(&self, d: f64) -> f64 {
+        let retract = if d >= self.min_hop && d > 0.0 {
+            self.retract_s
+        } else {
+            0.0
+        };
+        line_time(&self.travel, d, self.v_safe) + retract
     }
+
+    /// A travel of `d` mm inside one fill region, without retracting: PrusaSlicer does
+    /// not retract for a travel that stays inside the infill it is laying.
+    pub fn glide(&self, d: f64) -> f64 {
+        line_time(&self.travel, d, self.v_safe)
+    }
+
+    /// Travel time of one layer: a layer change, then the hops of [`Hops`].
+    ///
+    /// Islands are visited in a nearest-neighbour tour over the raster frame, fill pieces
+    /// within the part's section; each hop of such a tour is about `0.7·√(A/n)`
+    /// ([`TOUR_HOP_FACTOR`]) and retracts when it is at least `retract_before_travel`.
+    pub fn layer(&self, h: &Hops) -> f64 {
+        let tour = |area: f64, n: usize| -> f64 {
+            if n == 0 {
+                return 0.0;
+            }
+            let hop = TOUR_HOP_FACTOR * (area / n as f64).sqrt();
+            n as f64 * self.hop(hop.max(self.min_hop))
+        };
+        self.z_move(h.height)
+            + tour(self.frame_area, h.islands)
+            + tour(h.area.max(1e-9), h.pieces)
+            + h.loops as f64 * self.hop(h.loop_gap)
+    }
+}
+
+/// What a layer's travels visit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hops {
+    /// Layer height, mm (the z move).
+    pub height: f64,
+    /// Perimeter paths of the part (its loops) and support islands.
+    pub islands: usize,
+    /// Fill pieces (connected parts of every fill region).
+    pub pieces: usize,
+    /// Inner perimeter loops (contours × (perimeters − 1)): each starts one loop spacing
+    /// from the last.
+    pub loops: usize,
+    /// The part's section area, mm² (where the fill pieces lie).
+    pub area: f64,
+    /// Distance between neighbouring perimeter loops, mm.
+    pub loop_gap: f64,
 }

@@ -10,7 +10,7 @@ use super::motion::Motion;
 use super::perimeters::Offsets;
 use super::support::SupportLayer;
 use super::surfaces::LayerFigures;
-use super::time::{Lines, Travel, lines_time};
+use super::time::{Hops, Lines, Travel, lines_time, straight};
 use crate::estimate::{Role, RoleFigures};
 use crate::profile::fdm::FdmProfile;
 use crate::slice::{Bitmap, Section};
@@ -43,6 +43,9 @@ impl RoleTotals {
         self.0
     }
 }
+
+/// Fill roles a layer's island can hold: sparse, solid, top and bridge.
+const FILL_ROLES: usize = 4;
 
 /// What every layer's sum reads.
 pub(super) struct Inputs<'a> {
@@ -88,7 +91,7 @@ pub(super) fn add_layers(totals: &mut RoleTotals, x: &Inputs<'_>) -> u64 {
             Role::SparseInfill,
             solid_vol(f.sparse_px) * density * x.cal.sparse_volume
                 + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
-            f.sparse_t * x.cal.sparse_time,
+            f.sparse_t,
         );
         totals.add(Role::SolidInfill, solid_vol(f.solid_px), f.solid_t);
         totals.add(Role::TopSolidInfill, solid_vol(f.top_px), f.top_t);
@@ -107,13 +110,23 @@ pub(super) fn add_layers(totals: &mut RoleTotals, x: &Inputs<'_>) -> u64 {
             add_support(totals, x, k, sl);
         }
 
-        // Travel: one layer change, and retracting travels to each island (part and
-        // support). Every loop (outer contour or hole) is a separate perimeter start.
-        let islands = c.loops.max(1) as f64 + sup_islands as f64;
+        // Travel: one layer change, a retracting hop to every island (part and
+        // support) and to every fill piece, and a short hop between the perimeter loops
+        // of every contour.
         totals.add(
             Role::Travel,
             0.0,
-            x.travel.layer(hh, islands, x.cal.retracts_per_island),
+            x.travel.layer(&Hops {
+                height: hh,
+                // Every loop (outer contour or hole) is a perimeter path of its own.
+                islands: c.loops.max(1) + sup_islands,
+                // Crumbs of a fill beside a larger piece of it are printed on the way
+                // (PrusaSlicer chains them): at most one path per fill role and island.
+                pieces: (f.pieces as usize).min(FILL_ROLES * c.islands.max(1)),
+                loops: c.loops * (pr.perimeters as usize).saturating_sub(1),
+                area: x.sections[k].bitmap.count() as f64 * px_area,
+                loop_gap: w.per_s,
+            }),
         );
     }
     contact_px
@@ -142,7 +155,13 @@ fn add_support(totals: &mut RoleTotals, x: &Inputs<'_>, k: usize, sl: &SupportLa
         }
         (
             px as f64 * px_area * hh * w.sup_s / pitch,
-            lines_time(b, m, pitch, pixel, Lines::Rows),
+            lines_time(
+                b,
+                &straight(m, pitch, Lines::Rows),
+                pitch,
+                pixel,
+                Lines::Rows,
+            ),
         )
     };
     let (bv, bt) = lines(&sl.base, &m_sup, base_pitch);
