@@ -55,7 +55,10 @@ const GCODE_ENDINGS: [&str; 2] = [".gcode", ".gcode.gz"];
 /// Runs the command; returns the exit code.
 pub fn run(args: &CalibrateArgs) -> i32 {
     if !(args.scale.is_finite() && args.scale > 0.0) {
-        eprintln!("error: --scale must be a positive number, not {}", args.scale);
+        eprintln!(
+            "error: --scale must be a positive number, not {}",
+            args.scale
+        );
         return EXIT_USAGE;
     }
     let (found, mut errors) = match find_pairs(&args.dir) {
@@ -158,7 +161,9 @@ pub fn run(args: &CalibrateArgs) -> i32 {
     } else {
         print_table(&c, &args.out);
         for s in &unknown_stems {
-            println!("  warning [actual_without_pair]: {s} is in the --actual CSV but not a pair in the directory");
+            println!(
+                "  warning [actual_without_pair]: {s} is in the --actual CSV but not a pair in the directory"
+            );
         }
         print_errors(&errors);
     }
@@ -175,12 +180,17 @@ fn find_pairs(dir: &Path) -> Result<(Vec<(String, PathBuf, PathBuf)>, Vec<PairEr
     if !dir.is_dir() {
         return Err(format!("{} is not a directory of pairs", dir.display()));
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut meshes: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     let mut gcodes: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        if !entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false) {
+        if !entry
+            .file_type()
+            .map(|t| t.is_file() || t.is_symlink())
+            .unwrap_or(false)
+        {
             continue;
         }
         let path = entry.path();
@@ -208,10 +218,19 @@ fn find_pairs(dir: &Path) -> Result<(Vec<(String, PathBuf, PathBuf)>, Vec<PairEr
             code: code.into(),
             message,
         };
-        match (meshes.get(stem).map(Vec::as_slice), gcodes.get(stem).map(Vec::as_slice)) {
+        match (
+            meshes.get(stem).map(Vec::as_slice),
+            gcodes.get(stem).map(Vec::as_slice),
+        ) {
             (Some([m]), Some([g])) => pairs.push((stem.clone(), m.clone(), g.clone())),
-            (None, Some(_)) => errors.push(err("no_mesh", format!("a G-code but no mesh named {stem}.stl (or .obj, .3mf)"))),
-            (Some(_), None) => errors.push(err("no_gcode", format!("a mesh but no G-code named {stem}.gcode (or .gcode.gz)"))),
+            (None, Some(_)) => errors.push(err(
+                "no_mesh",
+                format!("a G-code but no mesh named {stem}.stl (or .obj, .3mf)"),
+            )),
+            (Some(_), None) => errors.push(err(
+                "no_gcode",
+                format!("a mesh but no G-code named {stem}.gcode (or .gcode.gz)"),
+            )),
             (Some(m), Some(g)) => errors.push(err(
                 "ambiguous_pair",
                 format!(
@@ -236,7 +255,10 @@ fn read_actual(path: &Path) -> Result<BTreeMap<String, f64>, String> {
             continue;
         }
         let Some((stem, secs)) = line.split_once(',') else {
-            return Err(format!("line {}: expected `stem,actual_s`, got {line:?}", i + 1));
+            return Err(format!(
+                "line {}: expected `stem,actual_s`, got {line:?}",
+                i + 1
+            ));
         };
         let secs = secs.split(',').next().unwrap_or("").trim();
         match secs.parse::<f64>() {
@@ -272,7 +294,11 @@ fn read_pair(
         code: code.to_string(),
         message,
     };
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let limits = args.limits.read_limits();
     let read = |p: &Path, cap: u64| -> Result<Vec<u8>, PairError> {
         let len = std::fs::metadata(p)
@@ -336,7 +362,16 @@ fn print_table(c: &Calibrated, out: &Path) {
     let cal = &c.calibration;
     println!(
         "{:<16} {:>9} {:>9} {:>8} {:>8} {:>8} | {:>9} {:>8} {:>8} {:>8}",
-        "pair", "target", "estimate", "before", "after", "loo", "filament", "before", "after", "loo"
+        "pair",
+        "target",
+        "estimate",
+        "before",
+        "after",
+        "loo",
+        "filament",
+        "before",
+        "after",
+        "loo"
     );
     for r in &c.rows {
         let PairRow {
@@ -358,7 +393,9 @@ fn print_table(c: &Calibrated, out: &Path) {
             hms(*before_s),
             pct(*before_s, *target_s),
             pct(*after_s, *target_s),
-            loo_s.map(|l| pct(l, *target_s)).unwrap_or_else(|| "-".into()),
+            loo_s
+                .map(|l| pct(l, *target_s))
+                .unwrap_or_else(|| "-".into()),
             ft,
             pct(*fb, *ft),
             pct(*fa, *ft),

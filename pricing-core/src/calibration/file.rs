@@ -126,7 +126,10 @@ impl MachineCalibration {
                 ("filament_before", fig.filament_before),
                 ("filament_loo", fig.filament_loo),
             ] {
-                t.insert(k.into(), Value::Array(vec![round(m).into(), round(p).into()]));
+                t.insert(
+                    k.into(),
+                    Value::Array(vec![round(m).into(), round(p).into()]),
+                );
             }
             root.insert("fit".into(), t.into());
         }
@@ -162,23 +165,51 @@ impl MachineCalibration {
 
     /// Reads calibration TOML. Warnings: the engine version differs from this one (the
     /// constants were fitted on another estimator), profile keys not modelled.
-    pub fn from_toml_str(text: &str) -> Result<(MachineCalibration, Vec<Warning>), CalibrationFileError> {
+    pub fn from_toml_str(
+        text: &str,
+    ) -> Result<(MachineCalibration, Vec<Warning>), CalibrationFileError> {
         let root: Table = toml::from_str(text)
             .map_err(|e| CalibrationFileError::Toml(e.to_string().trim().replace('\n', " ")))?;
         let mut r = Reader::default();
-        r.keys(&root, "", &["engine_version", "target", "time", "filament", "fit", "sources", "profile"]);
+        r.keys(
+            &root,
+            "",
+            &[
+                "engine_version",
+                "target",
+                "time",
+                "filament",
+                "fit",
+                "sources",
+                "profile",
+            ],
+        );
         let engine_version = r.string(&root, "", "engine_version").unwrap_or_default();
         let target = match r.string(&root, "", "target").as_deref() {
             Some("slicer") => Target::Slicer,
             Some("actual") => Target::Actual,
             Some(other) => {
-                r.err("target", format!("expected \"slicer\" or \"actual\", got {other:?}"));
+                r.err(
+                    "target",
+                    format!("expected \"slicer\" or \"actual\", got {other:?}"),
+                );
                 Target::Slicer
             }
             None => Target::Slicer,
         };
         let time_t = r.table(&root, "time");
-        r.keys(&time_t, "time", &["shape", "walls", "fills", "rest", "per_print_s", "per_layer_s"]);
+        r.keys(
+            &time_t,
+            "time",
+            &[
+                "shape",
+                "walls",
+                "fills",
+                "rest",
+                "per_print_s",
+                "per_layer_s",
+            ],
+        );
         let shape = match r.string(&time_t, "time", "shape") {
             Some(s) => TimeShape::parse(&s).unwrap_or_else(|| {
                 r.err(
@@ -219,7 +250,11 @@ impl MachineCalibration {
                     .unwrap_or((f64::NAN, f64::NAN))
             };
             FitFigures {
-                pairs: t.get("pairs").and_then(Value::as_integer).unwrap_or(0).max(0) as usize,
+                pairs: t
+                    .get("pairs")
+                    .and_then(Value::as_integer)
+                    .unwrap_or(0)
+                    .max(0) as usize,
                 time_before: pair("time_before"),
                 time_loo: pair("time_loo"),
                 filament_before: pair("filament_before"),
@@ -243,7 +278,9 @@ impl MachineCalibration {
         }
         let profile_t = r.table(&root, "profile");
         if !r.problems.is_empty() {
-            return Err(CalibrationFileError::Fields { problems: r.problems });
+            return Err(CalibrationFileError::Fields {
+                problems: r.problems,
+            });
         }
         let loaded = ProfileBuilder::new().load_toml_table(&profile_t)?.build()?;
         let mut warnings = loaded.warnings;
@@ -295,8 +332,15 @@ impl Reader {
     fn keys(&mut self, t: &Table, path: &str, known: &[&str]) {
         for k in t.keys() {
             if !known.contains(&k.as_str()) {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                self.err(p, format!("unknown key; expected one of: {}", known.join(", ")));
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.err(
+                    p,
+                    format!("unknown key; expected one of: {}", known.join(", ")),
+                );
             }
         }
     }
@@ -316,7 +360,11 @@ impl Reader {
     }
 
     fn string(&mut self, t: &Table, path: &str, key: &str) -> Option<String> {
-        let p = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        let p = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
         match t.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => {
@@ -345,7 +393,12 @@ impl Reader {
                 return if scale { 1.0 } else { 0.0 };
             }
         };
-        let ok = x.is_finite() && if scale { x > 0.0 && x < 10.0 } else { (0.0..1e6).contains(&x) };
+        let ok = x.is_finite()
+            && if scale {
+                x > 0.0 && x < 10.0
+            } else {
+                (0.0..1e6).contains(&x)
+            };
         if !ok {
             self.err(
                 p,
@@ -409,11 +462,19 @@ mod tests {
         )
         .expect_err("bad");
         let msg = e.to_string();
-        for needle in ["target", "time.shape", "time.walls", "time.colour", "filament.skirt"] {
+        for needle in [
+            "target",
+            "time.shape",
+            "time.walls",
+            "time.colour",
+            "filament.skirt",
+        ] {
             assert!(msg.contains(needle), "{needle} in {msg}");
         }
         assert_eq!(
-            MachineCalibration::from_toml_str("x = ").expect_err("toml").code(),
+            MachineCalibration::from_toml_str("x = ")
+                .expect_err("toml")
+                .code(),
             "calibration_toml"
         );
     }

@@ -296,7 +296,8 @@ mod tests {
         };
         let mut e = raw.clone();
         cal.apply(&mut e);
-        let get = |e: &Estimate, r: Role| e.by_role.get(&r).copied().unwrap_or(RoleFigures::default());
+        let get =
+            |e: &Estimate, r: Role| e.by_role.get(&r).copied().unwrap_or(RoleFigures::default());
         approx::assert_relative_eq!(
             get(&e, Role::Perimeter).seconds,
             1.5 * get(&raw, Role::Perimeter).seconds

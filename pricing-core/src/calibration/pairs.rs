@@ -117,7 +117,9 @@ pub enum CalibrateError {
     },
     /// No time model could be fitted (the pairs' estimates do not tell the constants
     /// apart, or need unphysical ones).
-    #[error("no time model fits these pairs with physical constants; are the meshes and the G-code paired right?")]
+    #[error(
+        "no time model fits these pairs with physical constants; are the meshes and the G-code paired right?"
+    )]
     NoFit,
 }
 
@@ -166,7 +168,10 @@ fn group(role: crate::estimate::Role) -> Option<Group> {
 }
 
 /// Fits a calibration on `pairs`; pairs that cannot be used are listed, not fatal.
-pub fn calibrate(pairs: Vec<Pair>, options: &CalibrateOptions) -> Result<Calibrated, CalibrateError> {
+pub fn calibrate(
+    pairs: Vec<Pair>,
+    options: &CalibrateOptions,
+) -> Result<Calibrated, CalibrateError> {
     let mut warnings: Vec<Warning> = Vec::new();
     let results: Vec<Result<(Estimated, Vec<Warning>, Vec<SourceFile>), PairError>> = pairs
         .into_par_iter()
@@ -212,7 +217,10 @@ pub fn calibrate(pairs: Vec<Pair>, options: &CalibrateOptions) -> Result<Calibra
                 .filter(|(j, _)| *j != i)
                 .map(|(_, d)| d)
                 .collect();
-            Some(predict_filament(&filament_scales_or_none(&others)?, &done[i]))
+            Some(predict_filament(
+                &filament_scales_or_none(&others)?,
+                &done[i],
+            ))
         })
         .collect();
     for (name, k) in [
@@ -329,8 +337,8 @@ fn estimate_pair(
         loaded.profile
     };
     let supports = p.gcode.config_value("support_material") == Some("1");
-    let estimate = fdm::estimate(&p.part, &profile, supports)
-        .map_err(|e| fail(e.code(), e.to_string()))?;
+    let estimate =
+        fdm::estimate(&p.part, &profile, supports).map_err(|e| fail(e.code(), e.to_string()))?;
     let filament_target = p.gcode.filament_mm3().ok_or_else(|| {
         fail(
             "gcode_no_filament",
@@ -456,7 +464,10 @@ fn filament_scales_or_none(done: &[&Estimated]) -> Option<FilamentScales> {
         return Some(FilamentScales::uniform(uniform));
     }
     let scale = |g: Group| {
-        let est: f64 = done.iter().map(|d| d.est_groups.get(&g).copied().unwrap_or(0.0)).sum();
+        let est: f64 = done
+            .iter()
+            .map(|d| d.est_groups.get(&g).copied().unwrap_or(0.0))
+            .sum();
         let sl: f64 = done
             .iter()
             .map(|d| d.slicer_groups.get(&g).copied().unwrap_or(0.0))

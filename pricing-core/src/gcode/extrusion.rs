@@ -84,7 +84,9 @@ pub fn read(text: &str, filament_diameter_mm: f64) -> Extrusion {
                     e_pos = e;
                     d
                 };
-                let moves = ['X', 'Y', 'I', 'J'].iter().any(|&a| param(code, a).is_some());
+                let moves = ['X', 'Y', 'I', 'J']
+                    .iter()
+                    .any(|&a| param(code, a).is_some());
                 if moves && delta > 0.0 {
                     let mm3 = delta * section;
                     match &role {
@@ -103,7 +105,10 @@ pub fn read(text: &str, filament_diameter_mm: f64) -> Extrusion {
 fn param(code: &str, axis: char) -> Option<f64> {
     code.split_whitespace()
         .skip(1)
-        .find_map(|w| w.strip_prefix(axis).or_else(|| w.strip_prefix(axis.to_ascii_lowercase())))
+        .find_map(|w| {
+            w.strip_prefix(axis)
+                .or_else(|| w.strip_prefix(axis.to_ascii_lowercase()))
+        })
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|v| v.is_finite())
 }

@@ -161,7 +161,9 @@ pub enum GcodeError {
         limit: u64,
     },
     /// The bytes are not text.
-    #[error("the file is not text (a NUL byte at offset {offset}): is it binary G-code (.bgcode) or not G-code at all?")]
+    #[error(
+        "the file is not text (a NUL byte at offset {offset}): is it binary G-code (.bgcode) or not G-code at all?"
+    )]
     NotText {
         /// Where the first NUL is.
         offset: usize,
@@ -256,7 +258,8 @@ mod tests {
     #[test]
     fn gzip_and_plain_read_the_same() {
         use std::io::Write;
-        let text = b"; estimated printing time (normal mode) = 2m 3s\n;TYPE:Solid infill\nG1 X1 E1\n";
+        let text =
+            b"; estimated printing time (normal mode) = 2m 3s\n;TYPE:Solid infill\nG1 X1 E1\n";
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(text).expect("in memory");
         let gz = gz.finish().expect("in memory");
@@ -265,20 +268,30 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.time_s, 123.0);
         let broken = &gz[..gz.len() - 6];
-        assert_eq!(read_bytes(broken).expect_err("truncated").code(), "gcode_gzip");
+        assert_eq!(
+            read_bytes(broken).expect_err("truncated").code(),
+            "gcode_gzip"
+        );
     }
 
     #[test]
     fn no_estimate_and_binary_files_are_clear_errors() {
         assert_eq!(
-            read_bytes(b"G28\nG1 X10 E1\n").expect_err("no estimate").code(),
+            read_bytes(b"G28\nG1 X10 E1\n")
+                .expect_err("no estimate")
+                .code(),
             "gcode_no_estimate"
         );
         assert_eq!(
-            read_bytes(b"GCDE\x01\x00\x00\x00").expect_err("bgcode").code(),
+            read_bytes(b"GCDE\x01\x00\x00\x00")
+                .expect_err("bgcode")
+                .code(),
             "gcode_not_text"
         );
-        assert_eq!(read_bytes(b"").expect_err("empty").code(), "gcode_no_estimate");
+        assert_eq!(
+            read_bytes(b"").expect_err("empty").code(),
+            "gcode_no_estimate"
+        );
     }
 
     proptest::proptest! {

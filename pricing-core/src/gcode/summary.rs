@@ -133,7 +133,12 @@ fn read_comment(c: &str, s: &mut Summary, t: &mut Times) {
         return;
     }
     if let Some(v) = c.strip_prefix("TIME:") {
-        set(&mut t.cura, v.trim().parse::<f64>().ok(), c, &mut s.warnings);
+        set(
+            &mut t.cura,
+            v.trim().parse::<f64>().ok(),
+            c,
+            &mut s.warnings,
+        );
         return;
     }
     if let Some(v) = lower.strip_prefix("filament used:") {
@@ -279,7 +284,9 @@ mod tests {
 
     #[test]
     fn cura_time_and_metres() {
-        let s = read(";FLAVOR:Marlin\n;TIME:6666\n;Filament used: 1.5m, 0.25m\n;Layer height: 0.2\n;Generated with Cura_SteamEngine 5.4.0\n");
+        let s = read(
+            ";FLAVOR:Marlin\n;TIME:6666\n;Filament used: 1.5m, 0.25m\n;Layer height: 0.2\n;Generated with Cura_SteamEngine 5.4.0\n",
+        );
         assert_eq!(s.slicer, Slicer::Cura);
         assert_eq!(s.time_s, Some(6666.0));
         assert_eq!(s.filament_mm, Some(1750.0));

@@ -626,7 +626,10 @@ impl Walker {
                 }
             }
             (Some(_), Technology::Fdm) => {
-                self.err(cpath, "expected the path of a calibration file from `pricing calibrate`");
+                self.err(
+                    cpath,
+                    "expected the path of a calibration file from `pricing calibrate`",
+                );
                 None
             }
             (Some(_), other) => {
