@@ -174,9 +174,12 @@ pub fn run(args: &CalibrateArgs) -> i32 {
     }
 }
 
+/// A stem with its mesh and G-code paths.
+type FoundPair = (String, PathBuf, PathBuf);
+
 /// `(stem, mesh, gcode)` of each complete pair, sorted by stem, and an error for each
 /// stem that has only half a pair or two of one half.
-fn find_pairs(dir: &Path) -> Result<(Vec<(String, PathBuf, PathBuf)>, Vec<PairError>), String> {
+fn find_pairs(dir: &Path) -> Result<(Vec<FoundPair>, Vec<PairError>), String> {
     if !dir.is_dir() {
         return Err(format!("{} is not a directory of pairs", dir.display()));
     }

@@ -420,9 +420,11 @@ mod tests {
 
     #[test]
     fn a_calibration_round_trips_through_its_file() {
-        let mut profile = FdmProfile::default();
-        profile.layer_height = 0.25;
-        profile.fill_pattern = "grid".into();
+        let profile = FdmProfile {
+            layer_height: 0.25,
+            fill_pattern: "grid".into(),
+            ..FdmProfile::default()
+        };
         let cal = MachineCalibration {
             time: TimeConstants {
                 shape: TimeShape::FactorPerPrint,

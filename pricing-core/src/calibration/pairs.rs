@@ -133,6 +133,9 @@ impl CalibrateError {
     }
 }
 
+/// One pair estimated, with its warnings and files, or why it could not be.
+type PairOutcome = Result<(Estimated, Vec<Warning>, Vec<SourceFile>), PairError>;
+
 /// A pair estimated: what the fits need.
 struct Estimated {
     stem: String,
@@ -173,7 +176,7 @@ pub fn calibrate(
     options: &CalibrateOptions,
 ) -> Result<Calibrated, CalibrateError> {
     let mut warnings: Vec<Warning> = Vec::new();
-    let results: Vec<Result<(Estimated, Vec<Warning>, Vec<SourceFile>), PairError>> = pairs
+    let results: Vec<PairOutcome> = pairs
         .into_par_iter()
         .map(|p| estimate_pair(p, options))
         .collect();
@@ -208,21 +211,38 @@ pub fn calibrate(
     let shape = shape.ok_or(CalibrateError::NoFit)?;
     let time = fit::fit_time(shape, &rows).ok_or(CalibrateError::NoFit)?;
     let time_loo = fit::loo_time(shape, &rows);
-    let filament = fit_filament(&done.iter().collect::<Vec<_>>());
-    let filament_loo: Vec<Option<f64>> = (0..done.len())
-        .map(|i| {
-            let others: Vec<&Estimated> = done
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, d)| d)
-                .collect();
-            Some(predict_filament(
-                &filament_scales_or_none(&others)?,
-                &done[i],
-            ))
-        })
-        .collect();
+    // Per role group where every G-code has `;TYPE:` markers, or one scale for all:
+    // whichever predicts the pairs it did not see better (the slicer's roles and the
+    // estimate's split a part's filament a little differently, gap fill for one).
+    let all: Vec<&Estimated> = done.iter().collect();
+    let loo_filament = |per_group: bool| -> Vec<Option<f64>> {
+        (0..done.len())
+            .map(|i| {
+                let others: Vec<&Estimated> = done
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, d)| d)
+                    .collect();
+                Some(predict_filament(
+                    &filament_scales_or_none(&others, per_group)?,
+                    &done[i],
+                ))
+            })
+            .collect()
+    };
+    let loo_error = |loo: &[Option<f64>]| -> f64 {
+        let e: Vec<f64> = loo
+            .iter()
+            .zip(&done)
+            .filter_map(|(p, d)| p.map(|p| relative_error(p, d.filament_target)))
+            .collect();
+        median_p90(&e).0
+    };
+    let (grouped, uniform) = (loo_filament(true), loo_filament(false));
+    let per_group = loo_error(&grouped) < loo_error(&uniform);
+    let filament = filament_scales_or_none(&all, per_group).unwrap_or(FilamentScales::IDENTITY);
+    let filament_loo = if per_group { grouped } else { uniform };
     for (name, k) in [
         ("walls", filament.walls),
         ("fills", filament.fills),
@@ -305,10 +325,7 @@ pub fn calibrate(
     })
 }
 
-fn estimate_pair(
-    p: Pair,
-    options: &CalibrateOptions,
-) -> Result<(Estimated, Vec<Warning>, Vec<SourceFile>), PairError> {
+fn estimate_pair(p: Pair, options: &CalibrateOptions) -> PairOutcome {
     let fail = |code: &str, message: String| PairError {
         stem: p.stem.clone(),
         code: code.to_string(),
@@ -443,14 +460,11 @@ fn common_profile(done: &[Estimated], warnings: &mut Vec<Warning>) -> FdmProfile
     done[best].profile.clone()
 }
 
-/// Filament scales per group: the slicer's extrusion over the estimate's, summed over
-/// the pairs (so large parts weigh as much filament as they use). Without `;TYPE:`
-/// markers in every pair, one scale: the slicer's total over the estimate's.
-fn fit_filament(done: &[&Estimated]) -> FilamentScales {
-    filament_scales_or_none(done).unwrap_or(FilamentScales::IDENTITY)
-}
-
-fn filament_scales_or_none(done: &[&Estimated]) -> Option<FilamentScales> {
+/// Filament scales: per group (`per_group`), the slicer's extrusion over the
+/// estimate's summed over the pairs (so large parts weigh as much filament as they
+/// use); else, or without `;TYPE:` markers in every pair, one scale: the slicer's total
+/// over the estimate's.
+fn filament_scales_or_none(done: &[&Estimated], per_group: bool) -> Option<FilamentScales> {
     if done.is_empty() {
         return None;
     }
@@ -460,7 +474,7 @@ fn filament_scales_or_none(done: &[&Estimated]) -> Option<FilamentScales> {
         return None;
     }
     let uniform = total_slicer / total_est;
-    if done.iter().any(|d| d.slicer_groups.is_empty()) {
+    if !per_group || done.iter().any(|d| d.slicer_groups.is_empty()) {
         return Some(FilamentScales::uniform(uniform));
     }
     let scale = |g: Group| {
