@@ -20,6 +20,8 @@ enum Command {
     Analyze(cli::analyze::AnalyzeArgs),
     /// Estimate an FDM print: layers, filament, supports and print time.
     Estimate(cli::estimate::EstimateArgs),
+    /// Learn a printer from pairs of a mesh and its G-code: time and filament constants.
+    Calibrate(cli::calibrate::CalibrateArgs),
     /// Price files from a price book (FDM, resin, powder bed).
     Quote(cli::quote::QuoteArgs),
     /// Check or show price books.
@@ -40,6 +42,7 @@ fn main() {
         Command::Analyze(args) => cli::analyze::run(&args),
         Command::Estimate(args) => cli::estimate::run(&args),
         Command::Quote(args) => cli::quote::run(&args),
+        Command::Calibrate(args) => cli::calibrate::run(&args),
         Command::PriceBook(command) => cli::price_book::run(&command),
         Command::Submit(args) => cli::queue::run_submit(&args),
         Command::Status(args) => cli::queue::run_status(&args),

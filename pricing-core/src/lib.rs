@@ -17,9 +17,11 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod calibration;
 pub mod cancel;
 pub mod estimate;
 pub mod fit;
+pub mod gcode;
 pub mod mesh;
 pub mod price;
 pub mod profile;

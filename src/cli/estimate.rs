@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use pricing_core::calibration::MachineCalibration;
 use pricing_core::estimate::{Estimate, fdm, sla};
 use pricing_core::profile::fdm::FdmProfile;
 use pricing_core::profile::sla::SlaProfile;
@@ -24,6 +25,10 @@ pub struct EstimateArgs {
     /// reference profile of the technology).
     #[arg(long)]
     pub profile: Option<PathBuf>,
+    /// A printer calibration from `pricing calibrate` (FDM): its profile (unless
+    /// `--profile` is given) and its constants, applied to the estimate.
+    #[arg(long, value_name = "FILE.toml")]
+    pub calibration: Option<PathBuf>,
     /// Process: fused filament or resin (a PrusaSlicer SLA `.ini` for `--profile`).
     #[arg(long, value_enum, default_value_t = Tech::Fdm)]
     pub technology: Tech,
@@ -68,6 +73,13 @@ pub fn run(args: &EstimateArgs) -> i32 {
     let supports = args.supports == OnOff::On;
     let (est, part, filament_diameter) = match args.technology {
         Tech::Fdm => {
+            let calibration = match &args.calibration {
+                Some(p) => match MachineCalibration::load(p) {
+                    Ok(loaded) => Some(loaded),
+                    Err(e) => return fail(e.code(), &e.to_string(), EXIT_USAGE),
+                },
+                None => None,
+            };
             let profile = match &args.profile {
                 // The loader's warnings (unknown and unmodelled keys) are not printed yet:
                 // the CLI overhaul (issue 9) adds them to the output.
@@ -75,16 +87,38 @@ pub fn run(args: &EstimateArgs) -> i32 {
                     Ok(loaded) => loaded.profile,
                     Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
                 },
-                None => FdmProfile::default(),
+                None => match &calibration {
+                    Some((c, _)) => c.profile.clone(),
+                    None => FdmProfile::default(),
+                },
             };
             let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
                 Ok(p) => p,
                 Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
             };
             match fdm::estimate(&part, &profile, supports) {
-                Ok(e) => (e, part, Some(profile.filament_diameter)),
+                Ok(mut e) => {
+                    if let Some((c, warnings)) = &calibration {
+                        c.apply(&mut e);
+                        // Profile-key warnings stay unprinted, as for --profile above.
+                        e.warnings.extend(
+                            warnings
+                                .iter()
+                                .filter(|w| w.code == "calibration_engine_version")
+                                .cloned(),
+                        );
+                    }
+                    (e, part, Some(profile.filament_diameter))
+                }
                 Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
             }
+        }
+        Tech::Sla if args.calibration.is_some() => {
+            return fail(
+                "bad_calibration",
+                "--calibration applies to FDM printers (calibrated from their G-code)",
+                EXIT_USAGE,
+            );
         }
         Tech::Sla => {
             let profile = match &args.profile {

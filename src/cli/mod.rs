@@ -1,6 +1,7 @@
 //! The subcommands, and what they share: loading files, unit options, exit codes.
 
 pub mod analyze;
+pub mod calibrate;
 pub mod estimate;
 pub mod price_book;
 pub mod queue;

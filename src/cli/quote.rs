@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use pricing_core::analysis::Part;
+use pricing_core::calibration::MachineCalibration;
 use pricing_core::cancel::Cancel;
 use pricing_core::estimate::Estimate;
 use pricing_core::price::{
@@ -53,6 +54,10 @@ pub struct QuoteArgs {
     /// Price book (TOML) replacing the embedded one; see `pricing price-book show`.
     #[arg(long)]
     pub price_book: Option<PathBuf>,
+    /// A printer calibration from `pricing calibrate`, put on `--machine` (every FDM
+    /// machine of the book when none is named): its profile and its constants.
+    #[arg(long, value_name = "FILE.toml")]
+    pub calibration: Option<PathBuf>,
     /// One JSON document per file per line.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -82,6 +87,21 @@ pub fn run(args: &QuoteArgs) -> i32 {
     let book = match &args.price_book {
         None => PriceBook::embedded(),
         Some(p) => match PriceBook::load(p) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {}: {e}", p.display());
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let book = match &args.calibration {
+        None => book,
+        Some(p) => match MachineCalibration::load(p)
+            .map_err(|e| e.to_string())
+            .and_then(|(c, _)| {
+                book.with_calibration(args.machine.as_deref(), c)
+                    .map_err(|e| e.to_string())
+            }) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {}: {e}", p.display());

@@ -247,13 +247,19 @@ impl Quoter {
             cancel: cancel.clone(),
         };
         let est = match &machine.process {
-            Process::Fdm(p) => estimate::fdm::estimate_with_options(
-                part,
-                p,
-                request.supports,
-                &estimate::fdm::Calibration::default(),
-                &options,
-            )?,
+            Process::Fdm(p) => {
+                let mut e = estimate::fdm::estimate_with_options(
+                    part,
+                    p,
+                    request.supports,
+                    &estimate::fdm::Calibration::default(),
+                    &options,
+                )?;
+                if let Some(c) = &machine.calibration {
+                    c.apply(&mut e);
+                }
+                e
+            }
             Process::Sla(p) => {
                 estimate::sla::estimate_with_options(part, p, request.supports, &options)?
             }

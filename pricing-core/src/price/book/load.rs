@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use toml::{Table, Value};
 
@@ -13,6 +14,7 @@ use super::{
     Fees, FieldError, LeadTimeRule, Machine, Material, MaterialPrice, PriceBook, PriceBookErrors,
     Process, QuantityTier,
 };
+use crate::calibration::MachineCalibration;
 use crate::estimate::Technology;
 use crate::price::LeadTime;
 use crate::profile::fdm::FdmProfile;
@@ -474,7 +476,13 @@ impl Walker {
         self.keys(
             t,
             path,
-            &["technology", "build_volume", "hourly_rate", "profile"],
+            &[
+                "technology",
+                "build_volume",
+                "hourly_rate",
+                "profile",
+                "calibration",
+            ],
         );
         let technology = self.technology(t, path);
         let hourly_rate = self.num(t, path, "hourly_rate", None, Rule::NonNegative);
@@ -504,9 +512,17 @@ impl Walker {
             ),
         }
         let technology = technology?;
+        let calibration = self.calibration(t, path, technology, base, hasher);
         let ppath = join(path, "profile");
         let process = match (technology, t.get("profile")) {
-            (Technology::Fdm, None) => Process::Fdm(Box::default()),
+            // A calibrated machine without a profile prints with the calibration's: the
+            // profile its G-code was sliced with.
+            (Technology::Fdm, None) => Process::Fdm(Box::new(
+                calibration
+                    .as_ref()
+                    .map(|c| c.profile.clone())
+                    .unwrap_or_default(),
+            )),
             (Technology::Fdm, Some(Value::String(file))) => {
                 let file = resolve(base, file);
                 if let Ok(bytes) = std::fs::read(&file) {
@@ -560,13 +576,70 @@ impl Walker {
                 return None;
             }
         };
+        if let (Some(c), Process::Fdm(p)) = (&calibration, &process)
+            && c.profile != **p
+        {
+            self.warnings.push(Warning::new(
+                "calibration_profile_differs",
+                format!(
+                    "{path}: the machine's profile differs from the one its calibration was learnt with; the constants correct that profile's estimates, not this one's"
+                ),
+            ));
+        }
         Some(Machine {
             name: name.to_string(),
             technology,
             build_volume_mm,
             hourly_rate,
             process,
+            calibration: calibration.map(Arc::new),
         })
+    }
+
+    /// `calibration = "file.toml"` (relative to the book): FDM machines only.
+    fn calibration(
+        &mut self,
+        t: &Table,
+        path: &str,
+        technology: Technology,
+        base: Option<&Path>,
+        hasher: &mut blake3::Hasher,
+    ) -> Option<MachineCalibration> {
+        let cpath = join(path, "calibration");
+        match (t.get("calibration"), technology) {
+            (None, _) => None,
+            (Some(Value::String(file)), Technology::Fdm) => {
+                let file = resolve(base, file);
+                match MachineCalibration::load(&file) {
+                    Ok((c, warnings)) => {
+                        hasher.update(c.hash.as_bytes());
+                        for w in warnings {
+                            self.warnings
+                                .push(Warning::new(w.code, format!("{cpath}: {}", w.message)));
+                        }
+                        Some(c)
+                    }
+                    Err(e) => {
+                        self.err(cpath, e.to_string());
+                        None
+                    }
+                }
+            }
+            (Some(_), Technology::Fdm) => {
+                self.err(
+                    cpath,
+                    "expected the path of a calibration file from `pricing calibrate`",
+                );
+                None
+            }
+            (Some(_), other) => {
+                self.err(
+                    cpath,
+                    format!("a calibration applies to FDM machines (learnt from G-code); this one is {other}"),
+                );
+                None
+            }
+        }
     }
 
     /// An FDM profile's problems become errors at `path` (each key's own path), its

@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::LeadTime;
+use crate::calibration::MachineCalibration;
 use crate::estimate::Technology;
 use crate::profile::fdm::FdmProfile;
 use crate::profile::sla::SlaProfile;
@@ -91,6 +94,9 @@ pub struct Machine {
     pub hourly_rate: f64,
     /// The process profile the estimator runs with.
     pub process: Process,
+    /// FDM: the printer's calibration (`calibration = "file.toml"` in the book), applied
+    /// to every estimate on this machine. Shared, so cloning a book stays cheap.
+    pub calibration: Option<Arc<MachineCalibration>>,
 }
 
 /// A machine's process profile.
@@ -232,6 +238,58 @@ impl PriceBook {
             env!("CARGO_PKG_VERSION"),
             self.hash.get(..16).unwrap_or(&self.hash)
         )
+    }
+
+    /// The book with `calibration` on machine `machine` (every FDM machine when `None`):
+    /// the machine then prints with the calibration's profile and its constants, as if
+    /// the book named it (`pricing quote --calibration`). The book's hash covers the
+    /// calibration, so a calibrated price has its own `pricing_version`.
+    pub fn with_calibration(
+        mut self,
+        machine: Option<&str>,
+        calibration: MachineCalibration,
+    ) -> Result<PriceBook, PriceBookErrors> {
+        let cal = Arc::new(calibration);
+        let mut applied = 0;
+        for (name, m) in self.machines.iter_mut() {
+            if machine.is_some_and(|n| !n.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            if m.technology != Technology::Fdm {
+                if machine.is_some() {
+                    return Err(PriceBookErrors {
+                        errors: vec![FieldError {
+                            path: format!("machines.{name}"),
+                            message: format!(
+                                "a calibration applies to FDM machines; {name} is {}",
+                                m.technology
+                            ),
+                        }],
+                    });
+                }
+                continue;
+            }
+            m.process = Process::Fdm(Box::new(cal.profile.clone()));
+            m.calibration = Some(Arc::clone(&cal));
+            applied += 1;
+        }
+        if applied == 0 {
+            return Err(PriceBookErrors {
+                errors: vec![FieldError {
+                    path: "machines".into(),
+                    message: match machine {
+                        Some(n) => format!("no machine {n:?} to calibrate"),
+                        None => "the book has no FDM machine to calibrate".into(),
+                    },
+                }],
+            });
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(self.hash.as_bytes());
+        h.update(cal.hash.as_bytes());
+        h.update(cal.to_toml("").as_bytes());
+        self.hash = h.finalize().to_hex().to_string();
+        Ok(self)
     }
 
     /// The material named `name`, ignoring case.
