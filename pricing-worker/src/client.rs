@@ -63,6 +63,10 @@ pub struct NewJob {
     pub priority: Priority,
     /// The file name the quote shows (default: the model's path or key).
     pub name: Option<String>,
+    /// The partner or channel the job is for (`b2c`, `partner-42`): tenants are served
+    /// round-robin within a priority, under the limits of the workers' tenants file.
+    /// `None`: the default tenant.
+    pub tenant: Option<String>,
 }
 
 /// Sizes of the queue's streams and sets.
@@ -146,6 +150,9 @@ impl Client {
             }
             if let Some(n) = &job.name {
                 xadd.arg("name").arg(n);
+            }
+            if let Some(t) = &job.tenant {
+                xadd.arg("tenant").arg(t);
             }
             redis::pipe()
                 .atomic()

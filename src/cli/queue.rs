@@ -167,6 +167,7 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
         params: args.params.clone(),
         priority: args.priority.into(),
         name,
+        tenant: None,
     };
     let entry = match client.enqueue(&job) {
         Ok(e) => e,

@@ -4,7 +4,7 @@
 use redis::{RedisResult, Script};
 
 use super::RedisConn;
-use crate::protocol::{GROUP, Keys, Priority};
+use crate::protocol::{GROUP, Keys, Priority, TENANT_QUEUE};
 
 /// Most entries after the group's last-delivered id that are counted one by one when
 /// Redis reports no lag; past it the lag is XLEN − pending.
@@ -50,6 +50,7 @@ pub fn stream_stats(conn: &mut RedisConn, keys: &Keys, p: Priority) -> RedisResu
             .key(keys.stream(p))
             .arg(GROUP)
             .arg(LAG_COUNT_BOUND)
+            .arg(TENANT_QUEUE)
             .invoke(c)
     })?;
     let lag_source = match source.as_str() {
