@@ -89,6 +89,14 @@ fn refresh_stats(shared: &Shared, conn: &mut RedisConn) {
         shared.budget.used().min(i64::MAX as u64) as i64,
         Ordering::Relaxed,
     );
+    match stats::tenant_stats(conn, &shared.keys) {
+        Ok(t) => shared.metrics.tenants.set_gauges(
+            t.into_iter()
+                .map(|(name, s)| (name, s.queued.iter().sum(), s.in_flight))
+                .collect(),
+        ),
+        Err(e) => debug!(error = %e, "tenant stats failed; retrying next tick"),
+    }
     for p in Priority::ALL {
         match stats::stream_stats(conn, &shared.keys, p) {
             Ok(s) => {

@@ -117,9 +117,11 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         }
     }
     let running = job.record(Status::Running, None, None);
+    // `false`: another worker finished this entry meanwhile; finish.lua then keeps its
+    // result and this one is counted as a duplicate.
     s.persist(conn, "mark running", |c| {
         c.run(|c| {
-            scripts::mark_running(
+            s.scripts.mark_running(
                 c,
                 &s.keys,
                 &job.id,

@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::Parser;
 use pricing_worker::config::WorkerConfig;
 use pricing_worker::metrics::Metrics;
-use pricing_worker::{metrics_http, reload};
 use pricing_worker::runner::{self, Exit};
+use pricing_worker::{metrics_http, reload};
 
 /// The one source of defaults.
 static D: LazyLock<WorkerConfig> = LazyLock::new(WorkerConfig::default);
@@ -179,13 +179,20 @@ fn main() {
     };
     // A broken price book or tenants file stops the start, with every problem listed
     // (as `pricing price-book check` lists them).
-    let problems: Vec<String> = [reload::load_book(&cfg).err(), reload::load_tenants(&cfg).err()]
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect();
+    let problems: Vec<String> = [
+        reload::load_book(&cfg).err(),
+        reload::load_tenants(&cfg).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect();
     if !problems.is_empty() {
-        eprintln!("{} problem{} in the configuration files:", problems.len(), if problems.len() == 1 { "" } else { "s" });
+        eprintln!(
+            "{} problem{} in the configuration files:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
         for p in &problems {
             eprintln!("  {p}");
         }

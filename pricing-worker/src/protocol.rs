@@ -204,7 +204,11 @@ impl ModelSource {
             // absolute paths: `file://host/...` is not ours to fetch.
             let url = url::Url::parse(uri).ok()?;
             let path = url.to_file_path().ok()?;
-            return path.into_os_string().into_string().ok().map(ModelSource::File);
+            return path
+                .into_os_string()
+                .into_string()
+                .ok()
+                .map(ModelSource::File);
         }
         if let Some(key) = uri.strip_prefix("redis:")
             && !key.is_empty()

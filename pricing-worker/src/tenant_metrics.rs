@@ -196,9 +196,15 @@ mod tests {
         let series = |t: &str| s.contains(&format!("tenant=\"{t}\",outcome=\"done\"}}"));
         assert!(series("a") && series("b") && series("vip") && series("other"));
         assert!(!series("c") && !series("d"));
-        assert!(s.contains("pricing_worker_tenant_jobs_total{tenant=\"other\",outcome=\"done\"} 2"));
+        assert!(
+            s.contains("pricing_worker_tenant_jobs_total{tenant=\"other\",outcome=\"done\"} 2")
+        );
         assert!(s.contains("pricing_worker_tenant_jobs_total{tenant=\"a\",outcome=\"failed\"} 1"));
-        m.set_gauges(vec![("x".into(), 5, 1), ("y".into(), 9, 0), ("z".into(), 1, 0)]);
+        m.set_gauges(vec![
+            ("x".into(), 5, 1),
+            ("y".into(), 9, 0),
+            ("z".into(), 1, 0),
+        ]);
         let mut s = String::new();
         m.render(&mut s);
         assert!(s.contains("pricing_worker_tenant_queued{tenant=\"y\"} 9"));

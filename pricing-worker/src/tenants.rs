@@ -130,7 +130,10 @@ impl Limits {
                         limits.tenants.insert(name.clone(), l);
                     }
                 }
-                other => err(other, "unknown key: expected [default] or [tenants.NAME]".into()),
+                other => err(
+                    other,
+                    "unknown key: expected [default] or [tenants.NAME]".into(),
+                ),
             }
         }
         if errors.is_empty() {

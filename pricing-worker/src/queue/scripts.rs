@@ -121,6 +121,7 @@ pub enum Took {
 /// The compiled scripts; loaded into Redis on first use (EVALSHA, then EVAL on NOSCRIPT).
 pub struct Scripts {
     take: Script,
+    running: Script,
     start: Script,
     finish: Script,
     retry: Script,
@@ -149,6 +150,7 @@ impl Scripts {
     pub fn new() -> Scripts {
         Scripts {
             take: Script::new(with_is_final!("take.lua")),
+            running: Script::new(with_is_final!("running.lua")),
             start: Script::new(with_is_final!("start.lua")),
             finish: Script::new(with_is_final!("finish.lua")),
             retry: Script::new(with_is_final!("retry.lua")),
@@ -197,6 +199,29 @@ impl Scripts {
                 "take.lua returned an unexpected reply",
             ))
         })
+    }
+
+    /// running.lua: the running record and event, unless a final record exists; `true`
+    /// when written.
+    pub fn mark_running(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        id: &str,
+        record: &str,
+        ttl: Duration,
+        maxlen: u64,
+    ) -> RedisResult<bool> {
+        let n: i64 = self
+            .running
+            .key(keys.result(id))
+            .key(keys.events())
+            .arg(record)
+            .arg(secs(ttl))
+            .arg(maxlen)
+            .arg(id)
+            .invoke(c)?;
+        Ok(n == 1)
     }
 
     /// start.lua: claims job `id` for `entry` for `lease`, counting the attempt and the
@@ -470,37 +495,6 @@ pub fn death_of(holder: &str, held: i64) -> Death {
     }
 }
 
-/// Writes the running record and the running event (one MULTI).
-pub fn mark_running(
-    c: &mut Connection,
-    keys: &Keys,
-    id: &str,
-    record: &str,
-    ttl: Duration,
-    maxlen: u64,
-) -> RedisResult<()> {
-    redis::pipe()
-        .atomic()
-        .cmd("SET")
-        .arg(keys.result(id))
-        .arg(record)
-        .arg("EX")
-        .arg(secs(ttl))
-        .ignore()
-        .cmd("XADD")
-        .arg(keys.events())
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(maxlen)
-        .arg("*")
-        .arg("id")
-        .arg(id)
-        .arg("status")
-        .arg("running")
-        .ignore()
-        .query(c)
-}
-
 /// Acknowledges and deletes an entry without touching any result (a duplicate).
 pub fn ack(c: &mut Connection, keys: &Keys, e: &Entry) -> RedisResult<()> {
     let stream = keys.stream(e.priority);
@@ -583,6 +577,7 @@ mod tests {
         for text in [
             include_str!("../../lua/take.lua"),
             include_str!("../../lua/start.lua"),
+            include_str!("../../lua/running.lua"),
             include_str!("../../lua/finish.lua"),
             include_str!("../../lua/retry.lua"),
             include_str!("../../lua/promote.lua"),
