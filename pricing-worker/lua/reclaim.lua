@@ -40,7 +40,9 @@ for s = 1, 3 do
     local ok, pend = pcall(redis.call, 'XPENDING', KEYS[s], group, 'IDLE', idle, '-', '+', ARGV[4])
     if ok then
       for _, p in ipairs(pend) do
-        if p[2] ~= me and p[2] ~= ARGV[6] then holders[p[2]] = true end
+        -- Our own entries idle this long are orphans too (a take.lua reply lost on a
+        -- dropped connection): the heartbeat renews every entry this process holds.
+        if p[2] ~= ARGV[6] then holders[p[2]] = true end
       end
     end
   end
