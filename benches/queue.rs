@@ -61,6 +61,7 @@ fn queue(c: &mut Criterion) {
                     params: None,
                     priority: Priority::Urgent,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
             client.wait(&id, Duration::from_secs(30)).unwrap()

@@ -92,6 +92,13 @@ fn submit_wait_status_and_stats_through_a_real_worker() {
         "{out}"
     );
 
+    // Params are validated before anything is enqueued.
+    let (code, _, err) = pricing(
+        &["submit", "file:///x.stl", "--params", r#"{"quantity":3"#],
+        &redis.url(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--params"), "{err}");
     let (code, _, err) = pricing(&["status", "never-submitted"], &redis.url());
     assert_eq!(code, 1);
     assert!(err.contains("no record"), "{err}");
@@ -101,8 +108,10 @@ fn submit_wait_status_and_stats_through_a_real_worker() {
         let (code, out, _) = pricing(&["queue", "stats", "--json"], &redis.url());
         assert_eq!(code, 0);
         let stats: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-        if stats["length"] == serde_json::json!([0, 0, 0]) {
-            assert_eq!(stats["pending"], serde_json::json!([0, 0, 0]));
+        // Keyed by priority, not positional.
+        let zero = serde_json::json!({"urgent": 0, "normal": 0, "bulk": 0});
+        if stats["length"] == zero {
+            assert_eq!(stats["pending"], zero);
             break;
         }
         assert!(Instant::now() < deadline, "queue never drained: {stats}");

@@ -78,6 +78,7 @@ fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f6
             params: None,
             priority: Priority::Normal,
             name: None,
+            tenant: None,
         })
         .unwrap();
     }
@@ -118,6 +119,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
             params: None,
             priority: Priority::Bulk,
             name: None,
+            tenant: None,
         })
         .unwrap();
     }
@@ -153,6 +155,7 @@ fn urgent_wait(backlog: usize, bulk_model: &[u8], rounds: usize) -> Vec<u64> {
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         let r = c.wait(&id, Duration::from_secs(60)).unwrap();
@@ -230,6 +233,7 @@ fn urgent_beside_heavy(rounds: usize) -> (Vec<u64>, f64) {
                 params: None,
                 priority: Priority::Bulk,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         }
@@ -251,6 +255,7 @@ fn urgent_beside_heavy(rounds: usize) -> (Vec<u64>, f64) {
             params: None,
             priority: Priority::Urgent,
             name: None,
+            tenant: None,
         })
         .unwrap();
         let r = c.wait(&id, Duration::from_secs(120)).unwrap();

@@ -8,6 +8,7 @@
 -- KEYS[4]  {p}:lock:<id>
 -- KEYS[5]  {p}:dead
 -- KEYS[6]  {p}:job:<id>
+-- KEYS[7]  {p}:running           the tenants' in-flight marks
 -- ARGV[1]  group
 -- ARGV[2]  entry id
 -- ARGV[3]  token
@@ -17,7 +18,8 @@
 -- ARGV[7]  total price for the event, or ''
 -- ARGV[8]  record ttl_s
 -- ARGV[9]  events/dead MAXLEN (approximate)
--- ARGV[10..] when status is dead: the dead-letter entry's field/value pairs
+-- ARGV[10] the entry's in-flight mark, "<tenant>|<token>"
+-- ARGV[11..] when status is dead: the dead-letter entry's field/value pairs
 --
 -- Returns 1 when the record was stored, 0 when a final record already existed.
 local stored = 0
@@ -27,14 +29,15 @@ if not is_final(redis.call('GET', KEYS[1])) then
   local ev = {'id', ARGV[6], 'status', ARGV[5]}
   if ARGV[7] ~= '' then table.insert(ev, 'total'); table.insert(ev, ARGV[7]) end
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '*', unpack(ev))
-  if ARGV[5] == 'dead' and #ARGV > 9 then
+  if ARGV[5] == 'dead' and #ARGV > 10 then
     local f = {}
-    for i = 10, #ARGV do table.insert(f, ARGV[i]) end
+    for i = 11, #ARGV do table.insert(f, ARGV[i]) end
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', unpack(f))
   end
 end
 if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end
 redis.call('DEL', KEYS[6])
+redis.call('ZREM', KEYS[7], ARGV[10])
 redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[3], ARGV[2])
 return stored

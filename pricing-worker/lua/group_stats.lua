@@ -9,6 +9,8 @@
 -- KEYS[1]  {p}:jobs:<priority>
 -- ARGV[1]  group
 -- ARGV[2]  most entries to count one by one
+-- ARGV[3]  the tenant queue's pseudo consumer: its entries were sorted into tenant
+--          queues (take.lua) and wait for their turn, so they count as lag, not pending
 --
 -- Returns {length, lag, pending, source}: source 'redis' (XINFO's lag), 'counted',
 -- 'estimated' (XLEN - pending) or 'no_group' (every entry is lag).
@@ -20,15 +22,24 @@ for _, g in ipairs(groups) do
   local f = {}
   for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
   if f['name'] == ARGV[1] then
-    local pending = f['pending'] or 0
+    local sorted = 0
+    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+      local name, n
+      for i = 1, #c, 2 do
+        if c[i] == 'name' then name = c[i + 1] end
+        if c[i] == 'pending' then n = c[i + 1] end
+      end
+      if name == ARGV[3] then sorted = n or 0 end
+    end
+    local pending = (f['pending'] or 0) - sorted
     local lag = f['lag']
-    if type(lag) == 'number' then return {len, lag, pending, 'redis'} end
+    if type(lag) == 'number' then return {len, lag + sorted, pending, 'redis'} end
     local last = f['last-delivered-id'] or '0-0'
     local bound = tonumber(ARGV[2])
     local after = redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', bound)
-    if #after < bound then return {len, #after, pending, 'counted'} end
+    if #after < bound then return {len, #after + sorted, pending, 'counted'} end
     local est = len - pending
-    if est < #after then est = #after end
+    if est < #after + sorted then est = #after + sorted end
     return {len, est, pending, 'estimated'}
   end
 end

@@ -18,6 +18,7 @@ for _, p in ipairs(due) do
     local f = {'id', d.id, 'model', d.model}
     if type(d.params) == 'string' then table.insert(f, 'params'); table.insert(f, d.params) end
     if type(d.name) == 'string' then table.insert(f, 'name'); table.insert(f, d.name) end
+    if type(d.tenant) == 'string' then table.insert(f, 'tenant'); table.insert(f, d.tenant) end
     if type(d.enqueued_at) == 'string' then table.insert(f, 'enqueued_at'); table.insert(f, d.enqueued_at) end
     redis.call('XADD', key, '*', unpack(f))
   end

@@ -13,6 +13,8 @@
 -- ARGV[4]     most idle entries to look at per stream
 -- ARGV[5]     the hand-back consumer: its entries were released on shutdown, not
 --             left by a death
+-- ARGV[6]     the tenant queue's pseudo consumer: its entries wait for their turn
+--             (take.lua), they are not in flight
 --
 -- Returns a flat list of {stream index (1..3), entry id, fields, holder, held, deliveries}.
 local group, me, idle = ARGV[1], ARGV[2], ARGV[3]
@@ -38,7 +40,9 @@ for s = 1, 3 do
     local ok, pend = pcall(redis.call, 'XPENDING', KEYS[s], group, 'IDLE', idle, '-', '+', ARGV[4])
     if ok then
       for _, p in ipairs(pend) do
-        if p[2] ~= me then holders[p[2]] = true end
+        -- Our own entries idle this long are orphans too (a take.lua reply lost on a
+        -- dropped connection): the heartbeat renews every entry this process holds.
+        if p[2] ~= ARGV[6] then holders[p[2]] = true end
       end
     end
   end

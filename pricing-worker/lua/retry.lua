@@ -7,6 +7,7 @@
 -- KEYS[3]  {p}:jobs:<priority>
 -- KEYS[4]  {p}:lock:<id>
 -- KEYS[5]  {p}:delayed
+-- KEYS[6]  {p}:running           the tenants' in-flight marks
 -- ARGV[1]  group
 -- ARGV[2]  entry id
 -- ARGV[3]  token
@@ -15,7 +16,8 @@
 -- ARGV[6]  record ttl_s
 -- ARGV[7]  events MAXLEN (approximate)
 -- ARGV[8]  due time, ms since the epoch (the sorted set's score)
--- ARGV[9]  payload (JSON: p, id, model, params, name, enqueued_at, n)
+-- ARGV[9]  payload (JSON: p, id, model, params, name, tenant, enqueued_at, n)
+-- ARGV[10] the entry's in-flight mark, "<tenant>|<token>"
 --
 -- Returns 1 when the retry was scheduled, 0 when a final record already existed.
 local stored = 0
@@ -26,6 +28,7 @@ if not is_final(redis.call('GET', KEYS[1])) then
   redis.call('ZADD', KEYS[5], ARGV[8], ARGV[9])
 end
 if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end
+redis.call('ZREM', KEYS[6], ARGV[10])
 redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[3], ARGV[2])
 return stored

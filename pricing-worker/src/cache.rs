@@ -1,5 +1,7 @@
-//! The content cache: a quote stored under a hash of the engine version, the validated
-//! request and the model bytes, answered to repeats at once.
+//! The content cache: a quote stored under a hash of the engine version and price book
+//! (`Engine::pricing_version`), the validated request and the model bytes, answered to
+//! repeats at once. A reloaded price book has another hash, so a reload never serves an
+//! old price.
 //!
 //! The key is made from the *validated, canonical* request ([`Request::canonical`]), so
 //! malformed params never reach it (they fail with `bad_params` first) and two params
@@ -9,14 +11,15 @@
 
 use redis::RedisResult;
 
-use crate::engine::{ENGINE_VERSION, PricedQuote, Request};
+use crate::engine::{PricedQuote, Request};
 use crate::protocol::Keys;
 use crate::queue::RedisConn;
 
-/// The cache hash of `bytes` priced for `request`.
-pub fn hash(bytes: &[u8], request: &Request) -> String {
+/// The cache hash of `bytes` priced for `request` by the engine whose
+/// `pricing_version` is `version`.
+pub fn hash(version: &str, bytes: &[u8], request: &Request) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(ENGINE_VERSION.as_bytes());
+    h.update(version.as_bytes());
     h.update(&[0]);
     h.update(request.canonical().as_bytes());
     h.update(&[0]);
@@ -63,17 +66,19 @@ mod tests {
     #[test]
     fn the_hash_follows_model_and_canonical_request() {
         let r = |p: Option<&str>| parse_params(p).unwrap();
-        let a = hash(b"m", &r(None));
-        assert_eq!(a, hash(b"m", &r(Some("{}"))));
-        assert_eq!(a, hash(b"m", &r(Some("  "))));
-        assert_ne!(a, hash(b"n", &r(None)));
+        let a = hash("v", b"m", &r(None));
+        assert_eq!(a, hash("v", b"m", &r(Some("{}"))));
+        assert_eq!(a, hash("v", b"m", &r(Some("  "))));
+        assert_ne!(a, hash("v", b"n", &r(None)));
+        // Another price book, another key.
+        assert_ne!(a, hash("w", b"m", &r(None)));
         assert_ne!(
             a,
-            hash(b"m", &r(Some(r#"{"quantity":50,"material":"PETG"}"#)))
+            hash("v", b"m", &r(Some(r#"{"quantity":50,"material":"PETG"}"#)))
         );
         assert_eq!(
-            hash(b"m", &r(Some(r#"{"quantity":2,"material":"PETG"}"#))),
-            hash(b"m", &r(Some(r#"{"material":"PETG","quantity":2}"#)))
+            hash("v", b"m", &r(Some(r#"{"quantity":2,"material":"PETG"}"#))),
+            hash("v", b"m", &r(Some(r#"{"material":"PETG","quantity":2}"#)))
         );
     }
 }

@@ -63,6 +63,10 @@ pub struct NewJob {
     pub priority: Priority,
     /// The file name the quote shows (default: the model's path or key).
     pub name: Option<String>,
+    /// The partner or channel the job is for (`b2c`, `partner-42`): tenants are served
+    /// round-robin within a priority, under the limits of the workers' tenants file.
+    /// `None`: the default tenant.
+    pub tenant: Option<String>,
 }
 
 /// Sizes of the queue's streams and sets.
@@ -83,6 +87,42 @@ pub struct QueueStats {
     pub dead: i64,
     /// Entries in the events stream.
     pub events: i64,
+    /// Queued and in-flight jobs per tenant.
+    pub tenants: std::collections::BTreeMap<String, stats::TenantStats>,
+}
+
+impl QueueStats {
+    /// The JSON `pricing queue stats --json` prints: every per-priority figure keyed by
+    /// priority name, not by position.
+    pub fn to_json(&self) -> serde_json::Value {
+        let by_priority = |a: &[i64; 3]| {
+            serde_json::Value::Object(
+                Priority::ALL
+                    .iter()
+                    .map(|p| (p.as_str().to_string(), a[p.index()].into()))
+                    .collect(),
+            )
+        };
+        let tenants: serde_json::Map<String, serde_json::Value> = self
+            .tenants
+            .iter()
+            .map(|(t, s)| {
+                (
+                    t.clone(),
+                    serde_json::json!({"queued": by_priority(&s.queued), "in_flight": s.in_flight}),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "length": by_priority(&self.length),
+            "lag": by_priority(&self.lag),
+            "pending": by_priority(&self.pending),
+            "delayed": self.delayed,
+            "dead": self.dead,
+            "events": self.events,
+            "tenants": tenants,
+        })
+    }
 }
 
 /// A connection to one queue.
@@ -146,6 +186,9 @@ impl Client {
             }
             if let Some(n) = &job.name {
                 xadd.arg("name").arg(n);
+            }
+            if let Some(t) = &job.tenant {
+                xadd.arg("tenant").arg(t);
             }
             redis::pipe()
                 .atomic()
@@ -279,6 +322,7 @@ impl Client {
         s.events = self
             .conn
             .run(|c| redis::cmd("XLEN").arg(&events).query(c))?;
+        s.tenants = stats::tenant_stats(&mut self.conn, &self.keys)?;
         Ok(s)
     }
 }

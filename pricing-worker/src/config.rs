@@ -11,7 +11,8 @@ pub struct WorkerConfig {
     pub redis_url: String,
     /// PEM CA certificates to trust for `rediss://` instead of the public roots.
     pub tls_ca_pem: Option<Vec<u8>>,
-    /// `file://` models must resolve inside this directory.
+    /// `file://` models must resolve inside this directory. Empty: no `file://` models
+    /// (a worker that serves only `redis:KEY` models needs no directory).
     pub models_root: PathBuf,
     /// Jobs of any priority priced at once by this process.
     pub concurrency: usize,
@@ -66,6 +67,14 @@ pub struct WorkerConfig {
     pub retry_base: Duration,
     /// Longest retry delay.
     pub retry_max: Duration,
+    /// The shop's price book (TOML); `None`: the embedded one. Reloaded on SIGHUP.
+    pub price_book: Option<PathBuf>,
+    /// The tenants file (TOML, `tenants` module); `None`: no limits. Reloaded on SIGHUP.
+    pub tenants: Option<PathBuf>,
+    /// Tenants with their own `/metrics` label besides those of the tenants file.
+    pub metrics_tenants: usize,
+    /// Most new entries sorted into tenant queues per stream by one take.lua call.
+    pub sort_batch: usize,
 }
 
 /// Jobs priced at once by default: one per core, plus one.
@@ -154,6 +163,10 @@ impl Default for WorkerConfig {
             bulk_every: 10,
             retry_base: Duration::from_millis(500),
             retry_max: Duration::from_secs(60),
+            price_book: None,
+            tenants: None,
+            metrics_tenants: crate::tenant_metrics::DEFAULT_TOP,
+            sort_batch: 200,
         }
     }
 }

@@ -14,7 +14,9 @@ use tracing::{error, info, warn};
 use crate::job;
 use crate::maintenance;
 use crate::protocol::Priority;
+use crate::protocol::{now_ms, rfc3339_ms};
 use crate::queue::RedisConn;
+use crate::queue::scripts::{Take, Took};
 use crate::queue::streams::{self, Entry};
 use crate::retry::Backoff;
 use crate::runner::{Exit, Shared};
@@ -57,7 +59,7 @@ struct Slots {
 }
 
 impl Slots {
-    fn finished(&mut self, d: &Done) {
+    fn finished(&mut self, d: Done) {
         self.running = self.running.saturating_sub(1);
         if d.suspect {
             self.alone = false;
@@ -93,13 +95,28 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
     let mut last_maintenance: Option<Instant> = None;
     let mut fetches: u64 = 0;
 
+    let mut last_sort = Instant::now();
+
     while !shared.shutdown.load(Ordering::Relaxed) {
         while let Ok(d) = done_rx.try_recv() {
-            slots.finished(&d);
+            slots.finished(d);
+        }
+        if shared.reload.swap(false, Ordering::Relaxed) {
+            info!("SIGHUP: reloading the price book and the tenants file");
+            shared.live.reload(cfg, &shared.metrics);
         }
         let Some(allowed) = slots.allowed(cfg.concurrency, cfg.urgent_slots) else {
-            if let Ok(d) = done_rx.recv_timeout(Duration::from_millis(200)) {
-                slots.finished(&d);
+            if let Ok(d) = done_rx.recv_timeout(Duration::from_millis(50)) {
+                slots.finished(d);
+            }
+            // Busy: still sort new entries now and then, so a job over its tenant's
+            // queue cap fails at once rather than when a slot frees.
+            if groups_ok && last_sort.elapsed() >= SORT_WHILE_BUSY {
+                last_sort = Instant::now();
+                if let Err(e) = take(shared, conn, &[]) {
+                    groups_ok = false;
+                    redis_down(shared, &mut backoff, &e);
+                }
             }
             continue;
         };
@@ -134,7 +151,7 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
         if let Some(i) = buffer.iter().position(Entry::suspect) {
             if slots.running > 0 {
                 if let Ok(d) = done_rx.recv_timeout(Duration::from_millis(200)) {
-                    slots.finished(&d);
+                    slots.finished(d);
                 }
                 continue;
             }
@@ -143,68 +160,97 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             start(shared, e, &mut slots, &done_tx);
             continue;
         }
-        let mut next = None;
-        for p in fetch_order(fetches, cfg.bulk_every) {
-            if !allowed.contains(&p) {
-                continue;
-            }
-            if let Some(i) = buffer.iter().position(|e| e.priority == p) {
-                next = Some(buffer.remove(i));
-                break;
-            }
-            match streams::read_new(conn, keys, &cfg.consumer, &[p], None) {
-                Ok(mut got) if !got.is_empty() => {
-                    let e = got.remove(0);
-                    shared.hold(&e);
-                    for extra in got {
-                        shared.hold(&extra);
-                        buffer.push(extra);
-                    }
-                    next = Some(e);
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    groups_ok = false;
-                    redis_down(shared, &mut backoff, &e);
-                    break;
-                }
-            }
-        }
-        if !groups_ok {
-            continue;
-        }
-        let Some(entry) = next else {
-            if allowed.len() < Priority::ALL.len() {
-                // Only the urgent slots are free and no urgent job waits: a blocking read
-                // would not notice a general slot coming free (that cost 80% of the
-                // throughput), so wait for a job to finish and look at urgent again.
-                if let Ok(d) = done_rx.recv_timeout(URGENT_POLL) {
-                    slots.finished(&d);
-                }
-                continue;
-            }
-            // Nothing anywhere: block on the allowed streams. What arrives goes through
-            // the priority order above on the next turn.
-            match streams::read_new(conn, keys, &cfg.consumer, allowed, Some(cfg.block)) {
-                Ok(got) => {
-                    shared.metrics.redis_ok();
-                    for e in got {
+        let order: Vec<Priority> = fetch_order(fetches, cfg.bulk_every)
+            .into_iter()
+            .filter(|p| allowed.contains(p))
+            .collect();
+        // Entries claimed back (or handed back) first, then the tenants' turns.
+        let from_buffer = order
+            .iter()
+            .find_map(|p| buffer.iter().position(|e| e.priority == *p));
+        let next = match from_buffer {
+            Some(i) => Some(buffer.remove(i)),
+            None => {
+                last_sort = Instant::now();
+                match take(shared, conn, &order) {
+                    Ok(Took::Entry(e)) => {
                         shared.hold(&e);
-                        buffer.push(e);
+                        Some(e)
+                    }
+                    Ok(Took::Nothing { more: true, .. }) => continue,
+                    Ok(Took::Nothing { wait, last, .. }) => {
+                        idle(shared, conn, &done_rx, &mut slots, allowed, wait, &last);
+                        continue;
+                    }
+                    Err(e) => {
+                        groups_ok = false;
+                        redis_down(shared, &mut backoff, &e);
+                        continue;
                     }
                 }
-                Err(e) => {
-                    groups_ok = false;
-                    redis_down(shared, &mut backoff, &e);
-                }
             }
+        };
+        let Some(entry) = next else {
             continue;
         };
         fetches += 1;
         start(shared, entry, &mut slots, &done_tx);
     }
     drain(shared, conn, buffer, slots, &done_rx)
+}
+
+/// How often new entries are sorted into tenant queues while every slot is busy.
+const SORT_WHILE_BUSY: Duration = Duration::from_millis(100);
+
+/// take.lua with this worker's settings: sorts new entries, then takes the next entry
+/// of the first priority of `order` that has one (none when `order` is empty).
+fn take(shared: &Shared, conn: &mut RedisConn, order: &[Priority]) -> redis::RedisResult<Took> {
+    let cfg = &shared.cfg;
+    let tenants = shared.live.tenants();
+    let now = rfc3339_ms(now_ms());
+    let t = Take {
+        consumer: &cfg.consumer,
+        lease: cfg.claim_idle,
+        order,
+        batch: cfg.sort_batch,
+        limits: &tenants.script,
+        now: &now,
+        ttl: cfg.result_ttl,
+        maxlen: cfg.events_maxlen,
+    };
+    let r = conn.run(|c| shared.scripts.take(c, &shared.keys, &t));
+    if r.is_ok() {
+        shared.metrics.redis_ok();
+    }
+    r
+}
+
+/// Nothing to take: wait for a new entry on the allowed streams, a rate-limited or
+/// capped tenant's turn, or (with only the urgent slots free) a finishing job.
+fn idle(
+    shared: &Shared,
+    conn: &mut RedisConn,
+    done_rx: &mpsc::Receiver<Done>,
+    slots: &mut Slots,
+    allowed: &[Priority],
+    wait: Option<Duration>,
+    last: &[String; 3],
+) {
+    if allowed.len() < Priority::ALL.len() {
+        // Only the urgent slots are free and no urgent job waits: a blocking read
+        // would not notice a general slot coming free (that cost 80% of the
+        // throughput), so wait for a job to finish and look at urgent again.
+        if let Ok(d) = done_rx.recv_timeout(URGENT_POLL) {
+            slots.finished(d);
+        }
+        return;
+    }
+    let block = wait.map_or(shared.cfg.block, |w| w.min(shared.cfg.block));
+    if block.is_zero() {
+        return;
+    }
+    // Errors surface on the next take.
+    let _ = streams::wait_for_new(conn, &shared.keys, allowed, last, block);
 }
 
 fn start(shared: &Arc<Shared>, e: Entry, slots: &mut Slots, done: &mpsc::Sender<Done>) {
@@ -244,7 +290,7 @@ fn drain(
             break;
         }
         if let Ok(d) = done_rx.recv_timeout(left) {
-            slots.finished(&d);
+            slots.finished(d);
         }
     }
     if slots.running == 0 {
@@ -315,6 +361,8 @@ fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<Done>) -> bo
             let outcome = job::run(&s, &entry);
             if let Some(o) = outcome {
                 s.metrics.job(o, p);
+                let waited = entry.waited_ms.map(|ms| ms as f64 / 1000.0);
+                s.metrics.tenants.job(&entry.tenant, o, waited);
                 s.metrics.duration(t.elapsed().as_secs_f64());
             }
             // Also after giving up (None): then the entry must be claimed back.

@@ -160,13 +160,30 @@ impl Engine {
     /// An engine with the embedded price book whose mesh reader refuses files over
     /// `max_bytes`.
     pub fn new(max_bytes: u64) -> Engine {
+        Engine::with_book(max_bytes, PriceBook::embedded())
+    }
+
+    /// An engine that prices with `book` (the shop's `--price-book`).
+    pub fn with_book(max_bytes: u64, book: PriceBook) -> Engine {
         Engine {
             limits: ReadLimits {
                 max_bytes,
                 ..ReadLimits::default()
             },
-            quoter: std::sync::Arc::new(Quoter::new(PriceBook::embedded())),
+            quoter: std::sync::Arc::new(Quoter::new(book)),
         }
+    }
+
+    /// The price book it prices with.
+    pub fn book(&self) -> &PriceBook {
+        self.quoter.price_book()
+    }
+
+    /// Engine version and price book hash: what every quote carries as
+    /// `pricing_version`, and part of the content-cache key, so a quote cached under one
+    /// book is never served under another.
+    pub fn pricing_version(&self) -> String {
+        format!("{ENGINE_VERSION}|{}", self.book().pricing_version())
     }
 
     /// Prices `bytes` (a model named `file`) with `params`, never cancelled: the same

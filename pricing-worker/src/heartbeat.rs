@@ -41,17 +41,28 @@ fn beat(shared: &Shared, conn: &mut RedisConn) {
         .map(|h| h.values().cloned().collect())
         .unwrap_or_default();
     for p in Priority::ALL {
-        let mine: Vec<(String, &Held)> = held
+        let mine: Vec<(String, String, &Held)> = held
             .iter()
             .filter(|h| h.priority == p)
-            .map(|h| (format!("{}/{}", p.as_str(), h.entry_id), h))
+            .map(|h| {
+                let token = format!("{}/{}", p.as_str(), h.entry_id);
+                let mark = format!("{}|{token}", h.tenant);
+                (token, mark, h)
+            })
             .collect();
         if mine.is_empty() {
             continue;
         }
-        let args: Vec<(&str, &str, &str)> = mine
+        let args: Vec<(&str, &str, &str, &str)> = mine
             .iter()
-            .map(|(token, h)| (h.entry_id.as_str(), token.as_str(), h.id.as_str()))
+            .map(|(token, mark, h)| {
+                (
+                    h.entry_id.as_str(),
+                    token.as_str(),
+                    h.id.as_str(),
+                    mark.as_str(),
+                )
+            })
             .collect();
         let r = conn.run(|c| {
             shared.scripts.heartbeat(
@@ -78,6 +89,14 @@ fn refresh_stats(shared: &Shared, conn: &mut RedisConn) {
         shared.budget.used().min(i64::MAX as u64) as i64,
         Ordering::Relaxed,
     );
+    match stats::tenant_stats(conn, &shared.keys) {
+        Ok(t) => shared.metrics.tenants.set_gauges(
+            t.into_iter()
+                .map(|(name, s)| (name, s.queued.iter().sum(), s.in_flight))
+                .collect(),
+        ),
+        Err(e) => debug!(error = %e, "tenant stats failed; retrying next tick"),
+    }
     for p in Priority::ALL {
         match stats::stream_stats(conn, &shared.keys, p) {
             Ok(s) => {

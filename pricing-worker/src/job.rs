@@ -117,9 +117,11 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         }
     }
     let running = job.record(Status::Running, None, None);
+    // `false`: another worker finished this entry meanwhile; finish.lua then keeps its
+    // result and this one is counted as a duplicate.
     s.persist(conn, "mark running", |c| {
         c.run(|c| {
-            scripts::mark_running(
+            s.scripts.mark_running(
                 c,
                 &s.keys,
                 &job.id,
@@ -135,7 +137,7 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
             job.finish_done(conn, &quote, &name, &total)
         }
         Err(JobError::Permanent(err)) => {
-            info!(id = %log(&job.id), code = %log(&err.code), message = %sanitize::log_message(&err.message), "job failed");
+            info!(id = %log(&job.id), code = %log(&err.code), detail = %sanitize::log_message(&err.message), "job failed");
             job.finish(conn, Status::Failed, None, Some(err))
         }
         Err(JobError::Transient(err)) => job.retry(conn, err),
@@ -217,15 +219,18 @@ fn price(job: &Job<'_>, conn: &mut RedisConn) -> Result<(PricedQuote, String), J
         }
         None => reservation,
     };
+    // The engine (and its price book) for the whole job: a SIGHUP reload during the job
+    // changes the next job's book, not this one's.
+    let engine = s.live.engine();
     let use_cache = !s.cfg.cache_ttl.is_zero();
-    let hash = use_cache.then(|| cache::hash(&bytes, &request));
+    let hash = use_cache.then(|| cache::hash(&engine.pricing_version(), &bytes, &request));
     if let Some(h) = &hash
         && let Some(q) = cache::get(conn, &s.keys, h)
     {
         s.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return Ok((q, name));
     }
-    let quote = price_in_pool(job, &name, bytes, request, reservation)?;
+    let quote = price_in_pool(job, engine, &name, bytes, request, reservation)?;
     if let Some(h) = &hash {
         cache::put(conn, &s.keys, h, &quote, s.cfg.cache_ttl);
     }
@@ -236,13 +241,13 @@ fn price(job: &Job<'_>, conn: &mut RedisConn) -> Result<(PricedQuote, String), J
 /// reservation goes with the pricing and is given back when it really ends.
 fn price_in_pool(
     job: &Job<'_>,
+    engine: crate::engine::Engine,
     name: &str,
     bytes: Vec<u8>,
     request: Request,
     reservation: budget::Reservation,
 ) -> Result<PricedQuote, JobError> {
     let s = job.s;
-    let engine = s.engine.clone();
     let file = name.to_string();
     let limit = s.cfg.job_timeout;
     let ran = s.pools.run(
@@ -423,6 +428,7 @@ impl Job<'_> {
             "model": f.get("model"),
             "params": f.get("params"),
             "name": f.get("name"),
+            "tenant": f.get("tenant"),
             "enqueued_at": self.enqueued_at,
             // Makes two retries of the same job distinct members of the sorted set.
             "n": fastrand::u64(..),

@@ -14,8 +14,9 @@
 //!   lifecycle); `retry` (failures, backoff, the attempts and poison rules); `model`
 //!   (loading, blob prefixes); `sandbox` (the models root); `cache`; `engine` (the one
 //!   adapter to the pricing engine) and `cancel`; `pools` (where pricing runs);
-//!   `budget` (memory); `sanitize` (bounded, escaped text); `metrics` and
-//!   `metrics_http`; `fault` (test-only fault injection).
+//!   `budget` (memory); `sanitize` (bounded, escaped text); `metrics`,
+//!   `tenant_metrics` and `metrics_http`; `tenants` (the tenants file) and `reload`
+//!   (what SIGHUP reloads); `fault` (test-only fault injection).
 //!
 //! ```no_run
 //! use pricing_worker::client::{Client, NewJob};
@@ -28,6 +29,7 @@
 //!     params: Some(r#"{"quantity":3}"#.into()),
 //!     priority: Priority::Normal,
 //!     name: None,
+//!     tenant: Some("partner-42".into()),
 //! })?;
 //! let result = client.wait("ORDER-17-3", std::time::Duration::from_secs(30))?;
 //! println!("{:?}", result.status);
@@ -74,6 +76,8 @@ pub mod model;
 #[cfg(feature = "worker")]
 pub mod pools;
 #[cfg(feature = "worker")]
+pub mod reload;
+#[cfg(feature = "worker")]
 pub mod retry;
 #[cfg(feature = "worker")]
 pub mod runner;
@@ -81,3 +85,7 @@ pub mod runner;
 pub mod sandbox;
 #[cfg(feature = "worker")]
 pub mod sanitize;
+#[cfg(feature = "worker")]
+pub mod tenant_metrics;
+#[cfg(feature = "worker")]
+pub mod tenants;

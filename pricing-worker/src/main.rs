@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::Parser;
 use pricing_worker::config::WorkerConfig;
 use pricing_worker::metrics::Metrics;
-use pricing_worker::metrics_http;
 use pricing_worker::runner::{self, Exit};
+use pricing_worker::{metrics_http, reload};
 
 /// The one source of defaults.
 static D: LazyLock<WorkerConfig> = LazyLock::new(WorkerConfig::default);
@@ -35,9 +35,10 @@ struct Args {
     /// PEM file of CA certificates to trust for rediss:// (default: the public roots).
     #[arg(long, env = "PRICING_REDIS_CA_FILE")]
     redis_ca_file: Option<PathBuf>,
-    /// Directory that file:// models must resolve into.
+    /// Directory that file:// models must resolve into (optional: without it the worker
+    /// serves only redis:KEY models and refuses file:// ones).
     #[arg(long, env = "PRICING_MODELS_ROOT")]
-    models_root: PathBuf,
+    models_root: Option<PathBuf>,
     /// Jobs priced at once (default: the number of cores + 1, so that a job waiting on
     /// Redis does not leave a core idle).
     #[arg(long, env = "PRICING_WORKER_CONCURRENCY", default_value_t = D.concurrency)]
@@ -45,7 +46,7 @@ struct Args {
     /// Extra slots only urgent jobs may take.
     #[arg(long, env = "PRICING_URGENT_SLOTS", default_value_t = D.urgent_slots)]
     urgent_slots: usize,
-    /// Serve /metrics and /healthz on this address, e.g. 0.0.0.0:9187.
+    /// Serve /metrics and /healthz on this address, e.g. 127.0.0.1:9187.
     #[arg(long, env = "PRICING_METRICS_ADDR")]
     metrics_addr: Option<String>,
     /// Key prefix (keep the braces: they are the Redis Cluster hash tag).
@@ -108,6 +109,18 @@ struct Args {
     /// First retry delay after a transient failure, ms (doubles, with jitter).
     #[arg(long, env = "PRICING_RETRY_BASE_MS", default_value_t = ms(D.retry_base))]
     retry_base_ms: u64,
+    /// The shop's price book (TOML, as `pricing price-book check` validates it; default:
+    /// the embedded one). Reloaded on SIGHUP; an invalid new book is refused.
+    #[arg(long, env = "PRICING_PRICE_BOOK")]
+    price_book: Option<PathBuf>,
+    /// Per-tenant limits (TOML: max_in_flight, max_queued, rate_per_min; see
+    /// docs/deploy.md). Reloaded on SIGHUP; an invalid new file is refused.
+    #[arg(long, env = "PRICING_TENANTS")]
+    tenants: Option<PathBuf>,
+    /// Tenants with their own /metrics label besides those of the tenants file; the
+    /// rest are counted as tenant="other".
+    #[arg(long, env = "PRICING_METRICS_TENANTS", default_value_t = D.metrics_tenants)]
+    metrics_tenants: usize,
     /// Longest blocking read when the queue is empty, ms.
     #[arg(long, env = "PRICING_BLOCK_MS", default_value_t = ms(D.block))]
     block_ms: u64,
@@ -124,7 +137,7 @@ fn config(args: Args) -> Result<WorkerConfig, String> {
     Ok(WorkerConfig {
         redis_url: args.redis,
         tls_ca_pem,
-        models_root: args.models_root,
+        models_root: args.models_root.unwrap_or_default(),
         concurrency: args.concurrency,
         urgent_slots: args.urgent_slots,
         prefix: args.prefix,
@@ -146,6 +159,9 @@ fn config(args: Args) -> Result<WorkerConfig, String> {
         grace: Duration::from_millis(args.grace_ms),
         bulk_every: args.bulk_every,
         retry_base: Duration::from_millis(args.retry_base_ms),
+        price_book: args.price_book,
+        tenants: args.tenants,
+        metrics_tenants: args.metrics_tenants,
         ..WorkerConfig::default()
     })
 }
@@ -161,9 +177,35 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // A broken price book or tenants file stops the start, with every problem listed
+    // (as `pricing price-book check` lists them).
+    let problems: Vec<String> = [
+        reload::load_book(&cfg).err(),
+        reload::load_tenants(&cfg).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect();
+    if !problems.is_empty() {
+        eprintln!(
+            "{} problem{} in the configuration files:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        std::process::exit(2);
+    }
     let shutdown = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&shutdown)) {
+    let reload_flag = Arc::new(AtomicBool::new(false));
+    for (sig, flag) in [
+        (signal_hook::consts::SIGTERM, &shutdown),
+        (signal_hook::consts::SIGINT, &shutdown),
+        (signal_hook::consts::SIGHUP, &reload_flag),
+    ] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(flag)) {
             tracing::error!(error = %e, "cannot install the signal handler");
             std::process::exit(2);
         }
@@ -183,7 +225,7 @@ fn main() {
             }
         }
     }
-    match runner::run(cfg, shutdown, metrics) {
+    match runner::run_with(cfg, shutdown, reload_flag, metrics) {
         Ok(Exit::Clean) => std::process::exit(0),
         // EX_TEMPFAIL: stopped on request, but unfinished jobs were handed back.
         Ok(Exit::GraceExpired) => std::process::exit(EXIT_GRACE_EXPIRED),
@@ -201,8 +243,12 @@ fn init_logging(json: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if json {
-        builder.json().init();
+        // Flattened: the event's fields sit beside `timestamp` and `level`, so a line has
+        // exactly one `message` key (no field is named `message`).
+        builder.json().flatten_event(true).init();
     } else {
-        builder.init();
+        // Colours only on a terminal: a log file or journald gets plain text.
+        use std::io::IsTerminal as _;
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
     }
 }

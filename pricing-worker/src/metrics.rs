@@ -4,9 +4,11 @@
 //! CPU-bound worker.
 
 use std::fmt::Write as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::protocol::{Priority, now_ms};
+use crate::tenant_metrics::TenantMetrics;
 
 /// How a job left a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,12 @@ pub struct Metrics {
     pub pending: [AtomicI64; 3],
     /// When Redis last answered, ms since the epoch (for `/healthz`).
     pub redis_ok_ms: AtomicU64,
+    /// Per-tenant series (bounded labels).
+    pub tenants: TenantMetrics,
+    /// The price book in force: pricing version, currency, file.
+    book: Mutex<Option<(String, String, String)>>,
+    /// SIGHUP reloads applied and refused.
+    reloads: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -95,6 +103,22 @@ impl Metrics {
         self.duration_count.fetch_add(1, Ordering::Relaxed);
         self.duration_sum_us
             .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Notes the price book now in force.
+    pub fn set_price_book(&self, pricing_version: &str, currency: &str, source: &str) {
+        if let Ok(mut b) = self.book.lock() {
+            *b = Some((
+                pricing_version.to_string(),
+                currency.to_string(),
+                source.to_string(),
+            ));
+        }
+    }
+
+    /// Counts a reload of a file on SIGHUP, applied or refused.
+    pub fn reloaded(&self, applied: bool) {
+        self.reloads[usize::from(!applied)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Notes that Redis answered just now.
@@ -206,6 +230,23 @@ impl Metrics {
                 );
             }
         }
+        if let Ok(Some((version, currency, source))) = self.book.lock().as_deref() {
+            let esc = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = writeln!(
+                s,
+                "# HELP pricing_worker_price_book The price book this worker prices with (value 1).\n# TYPE pricing_worker_price_book gauge\npricing_worker_price_book{{pricing_version=\"{}\",currency=\"{}\",source=\"{}\"}} 1",
+                esc(version),
+                esc(currency),
+                esc(source)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "# HELP pricing_worker_reloads_total Files reloaded on SIGHUP, applied or refused (invalid: the old one stays).\n# TYPE pricing_worker_reloads_total counter\npricing_worker_reloads_total{{result=\"applied\"}} {}\npricing_worker_reloads_total{{result=\"refused\"}} {}",
+            self.reloads[0].load(r),
+            self.reloads[1].load(r)
+        );
+        self.tenants.render(&mut s);
         s
     }
 }

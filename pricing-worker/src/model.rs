@@ -53,7 +53,16 @@ pub fn locate(s: &Shared, conn: &mut RedisConn, uri: &str) -> Result<Located, Jo
             ),
         )),
         Some(ModelSource::File(path)) => {
-            let (real, size) = s.sandbox.resolve(&path)?;
+            let Some(sandbox) = &s.sandbox else {
+                return Err(permanent(
+                    "model_outside_root",
+                    &format!(
+                        "model {} is a file:// URI but this worker has no models root (--models-root): send the bytes as redis:KEY, or start the worker with a models root",
+                        sanitize::token(uri)
+                    ),
+                ));
+            };
+            let (real, size) = sandbox.resolve(&path)?;
             if size > max {
                 return Err(too_large(size, max));
             }

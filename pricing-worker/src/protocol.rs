@@ -79,6 +79,11 @@ impl Keys {
         }
     }
 
+    /// The prefix, e.g. `{pricing}`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// `{pricing}:jobs:<priority>`: a work stream.
     pub fn stream(&self, p: Priority) -> String {
         format!("{}:jobs:{}", self.prefix, p.as_str())
@@ -120,6 +125,28 @@ impl Keys {
         format!("{}:job:{id}", self.prefix)
     }
 
+    /// `{pricing}:ready:<priority>`: the tenants with jobs queued on that priority, in
+    /// turn order (take.lua).
+    pub fn ready(&self, p: Priority) -> String {
+        format!("{}:ready:{}", self.prefix, p.as_str())
+    }
+
+    /// `{pricing}:tq:<priority>:<tenant>`: a tenant's queued entry ids (take.lua).
+    pub fn tenant_queue(&self, p: Priority, tenant: &str) -> String {
+        format!("{}:tq:{}:{tenant}", self.prefix, p.as_str())
+    }
+
+    /// `{pricing}:running`: the jobs in flight across all workers, as
+    /// `<tenant>|<token>` scored by the end of their lease (ms).
+    pub fn running(&self) -> String {
+        format!("{}:running", self.prefix)
+    }
+
+    /// `{pricing}:rate`: the tenants' rate buckets.
+    pub fn rate(&self) -> String {
+        format!("{}:rate", self.prefix)
+    }
+
     /// `{pricing}:upload:`: where `pricing submit FILE` uploads model bytes; one of the
     /// workers' default allowed blob prefixes.
     pub fn upload_prefix(&self) -> String {
@@ -130,6 +157,34 @@ impl Keys {
 /// The consumer that entries handed back on shutdown are moved to (with a long idle
 /// time), so any worker claims them back at once without counting a death.
 pub const HANDED_BACK: &str = "handed-back";
+
+/// The group's pseudo consumer that holds entries sorted into tenant queues and not yet
+/// taken by a worker (take.lua). Never claimed back: its entries are not in flight.
+pub const TENANT_QUEUE: &str = "tenant-queue";
+
+/// The tenant of jobs enqueued without one.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// Longest tenant name, bytes.
+pub const MAX_TENANT_BYTES: usize = 64;
+
+/// Whether `t` is a tenant name the queue accepts: 1 to 64 ASCII letters, digits, `.`,
+/// `_`, `:` or `-` (it is part of key names and metric labels).
+pub fn valid_tenant(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= MAX_TENANT_BYTES
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// The tenant a job's `tenant` field names, as take.lua files it: absent, empty or
+/// invalid is the default tenant (take.lua fails a fresh job with an invalid one).
+pub fn tenant_of(field: Option<&str>) -> &str {
+    match field {
+        Some(t) if valid_tenant(t) => t,
+        _ => DEFAULT_TENANT,
+    }
+}
 
 /// Where a job's model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,12 +199,16 @@ impl ModelSource {
     /// Parses a `model` field. Returns `None` for anything that is not one of the
     /// supported schemes.
     pub fn parse(uri: &str) -> Option<ModelSource> {
-        if let Some(path) = uri.strip_prefix("file://") {
-            // Only absolute local paths: `file://host/...` is not ours to fetch.
-            if path.starts_with('/') {
-                return Some(ModelSource::File(path.to_string()));
-            }
-            return None;
+        if uri.starts_with("file:") {
+            // RFC 8089: percent-decoded (`ORDER%2018` is `ORDER 18`), and only local
+            // absolute paths: `file://host/...` is not ours to fetch.
+            let url = url::Url::parse(uri).ok()?;
+            let path = url.to_file_path().ok()?;
+            return path
+                .into_os_string()
+                .into_string()
+                .ok()
+                .map(ModelSource::File);
         }
         if let Some(key) = uri.strip_prefix("redis:")
             && !key.is_empty()
@@ -302,8 +361,29 @@ mod tests {
             Some(ModelSource::Redis("up:1".into()))
         );
         assert_eq!(ModelSource::parse("file://host/a.stl"), None);
+        assert_eq!(
+            ModelSource::parse("file:///srv/models/ORDER%2018/part.stl"),
+            Some(ModelSource::File("/srv/models/ORDER 18/part.stl".into()))
+        );
+        assert_eq!(
+            ModelSource::parse("file://localhost/srv/a%25b.stl"),
+            Some(ModelSource::File("/srv/a%b.stl".into()))
+        );
         assert_eq!(ModelSource::parse("redis:"), None);
         assert_eq!(ModelSource::parse("/srv/a.stl"), None);
+    }
+
+    #[test]
+    fn tenant_names() {
+        assert!(valid_tenant("partner-42"));
+        assert!(valid_tenant("b2c"));
+        assert!(!valid_tenant(""));
+        assert!(!valid_tenant("a b"));
+        assert!(!valid_tenant("a|b"));
+        assert!(!valid_tenant(&"x".repeat(65)));
+        assert_eq!(tenant_of(None), "default");
+        assert_eq!(tenant_of(Some("")), "default");
+        assert_eq!(tenant_of(Some("p-1")), "p-1");
     }
 
     #[test]

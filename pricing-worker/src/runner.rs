@@ -25,13 +25,14 @@ use tracing::{info, warn};
 
 use crate::budget::Budget;
 pub use crate::config::{WorkerConfig, default_concurrency, default_consumer};
-use crate::engine::{ENGINE_VERSION, Engine};
+use crate::engine::ENGINE_VERSION;
 use crate::metrics::Metrics;
 use crate::pools::Pools;
 use crate::protocol::{Keys, Priority};
 use crate::queue::scripts::Scripts;
 use crate::queue::streams::Entry;
 use crate::queue::{QueueError, RedisConn, redact_url};
+use crate::reload::Live;
 use crate::retry::Backoff;
 use crate::sandbox::Sandbox;
 use crate::{dispatch, heartbeat, sanitize};
@@ -67,20 +68,22 @@ pub struct Held {
     pub entry_id: String,
     /// Its job id (for the lock key).
     pub id: String,
+    /// Its tenant (for the in-flight mark).
+    pub tenant: String,
 }
 
 /// What the threads of one process share.
 pub struct Shared {
     /// The configuration.
     pub cfg: WorkerConfig,
-    /// The models root.
-    pub sandbox: Sandbox,
+    /// The models root; `None` when the worker serves only `redis:KEY` models.
+    pub sandbox: Option<Sandbox>,
     /// Allowed prefixes of `redis:KEY` models.
     pub blob_prefixes: Vec<String>,
     /// Key names.
     pub keys: Keys,
-    /// The pricing engine.
-    pub engine: Engine,
+    /// The price book's engine and the tenants' limits (SIGHUP replaces them).
+    pub live: Live,
     /// The Lua scripts.
     pub scripts: Scripts,
     /// The metrics.
@@ -96,6 +99,8 @@ pub struct Shared {
     pub give_up: AtomicBool,
     /// Set by SIGTERM.
     pub shutdown: Arc<AtomicBool>,
+    /// Set by SIGHUP: reload the price book and the tenants file.
+    pub reload: Arc<AtomicBool>,
 }
 
 impl Shared {
@@ -108,6 +113,7 @@ impl Shared {
                     priority: e.priority,
                     entry_id: e.entry_id.clone(),
                     id: e.id().to_string(),
+                    tenant: e.tenant.clone(),
                 },
             );
         }
@@ -182,8 +188,25 @@ pub fn run(
     shutdown: Arc<AtomicBool>,
     metrics: Arc<Metrics>,
 ) -> Result<Exit, WorkerError> {
+    run_with(cfg, shutdown, Arc::new(AtomicBool::new(false)), metrics)
+}
+
+/// [`run`], reloading the price book and the tenants file whenever `reload` is set
+/// (SIGHUP).
+pub fn run_with(
+    cfg: WorkerConfig,
+    shutdown: Arc<AtomicBool>,
+    reload: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
+) -> Result<Exit, WorkerError> {
     cfg.check().map_err(WorkerError::Config)?;
-    let sandbox = Sandbox::new(&cfg.models_root).map_err(WorkerError::Config)?;
+    metrics.tenants.set_top(cfg.metrics_tenants);
+    let live = Live::load(&cfg, &metrics).map_err(|p| WorkerError::Config(p.join("\n")))?;
+    let sandbox = if cfg.models_root.as_os_str().is_empty() {
+        None
+    } else {
+        Some(Sandbox::new(&cfg.models_root).map_err(WorkerError::Config)?)
+    };
     let mut conn = open_conn(&cfg, cfg.block + Duration::from_secs(5))?;
     let pools =
         Pools::new(crate::config::cores(), Arc::clone(&metrics)).map_err(WorkerError::Config)?;
@@ -193,14 +216,16 @@ pub fn run(
         concurrency = cfg.concurrency,
         urgent_slots = cfg.urgent_slots,
         memory_budget_mib = cfg.memory_budget >> 20,
-        models_root = %sandbox.root().display(),
+        models_root = %sandbox.as_ref().map_or("(none: redis: models only)".to_string(), |s| s.root().display().to_string()),
         prefix = %cfg.prefix,
         engine = ENGINE_VERSION,
+        pricing_version = %live.engine().book().pricing_version(),
+        tenants = ?cfg.tenants,
         "worker starting"
     );
     let shared = Arc::new(Shared {
         keys: Keys::new(&cfg.prefix),
-        engine: Engine::new(cfg.max_model_bytes),
+        live,
         scripts: Scripts::new(),
         blob_prefixes: cfg.blob_prefixes(),
         budget: Budget::new(cfg.memory_budget),
@@ -211,6 +236,7 @@ pub fn run(
         conns: Mutex::new(Vec::new()),
         give_up: AtomicBool::new(false),
         shutdown: Arc::clone(&shutdown),
+        reload,
         cfg,
     });
     let hb_stop = Arc::new(AtomicBool::new(false));

@@ -38,6 +38,8 @@ fn chaos_job(id: &str, i: usize) -> NewJob {
         params: Some(format!(r#"{{"quantity":{}}}"#, i % 4 + 1)),
         priority: Priority::ALL[i % 3],
         name: None,
+        // Tenants on: the jobs go through the tenant queues and their turns.
+        tenant: Some(format!("tenant-{}", i % 4)),
     }
 }
 
@@ -203,6 +205,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
                 params: None,
                 priority: Priority::Normal,
                 name: None,
+                tenant: None,
             })
             .unwrap();
     }
@@ -239,6 +242,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
                 params: None,
                 priority: Priority::Normal,
                 name: None,
+                tenant: None,
             })
             .unwrap();
     }
@@ -262,6 +266,7 @@ fn a_redis_crash_mid_run_loses_nothing_and_workers_reconnect() {
                 params: None,
                 priority: Priority::Normal,
                 name: None,
+                tenant: None,
             })
             .unwrap();
     }
@@ -321,6 +326,7 @@ fn dropped_connections_mid_run_lose_nothing() {
                 params: None,
                 priority: Priority::Bulk,
                 name: None,
+                tenant: None,
             })
             .unwrap();
     }

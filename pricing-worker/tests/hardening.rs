@@ -24,6 +24,7 @@ fn job(id: &str, model: &str, params: Option<&str>, priority: Priority) -> NewJo
         params: params.map(str::to_string),
         priority,
         name: None,
+        tenant: None,
     }
 }
 

@@ -79,6 +79,7 @@ fn happy_path_every_priority_and_model_source() {
                 params: Some(params.clone()),
                 priority: p,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         expected.push((id, reference("uploads:cube", &cube, Some(&params))));
@@ -147,6 +148,7 @@ fn auth_in_the_url_works_and_the_password_is_never_logged() {
             params: None,
             priority: Priority::Normal,
             name: None,
+            tenant: None,
         })
         .unwrap();
     assert_eq!(client.wait("auth", WAIT).unwrap().status, Status::Done);
@@ -397,6 +399,7 @@ fn rediss_with_a_private_ca() {
             params: None,
             priority: Priority::Normal,
             name: None,
+            tenant: None,
         })
         .unwrap();
     assert_eq!(client.wait("tls", WAIT).unwrap().status, Status::Done);
@@ -437,6 +440,7 @@ fn metrics_and_healthz() {
             params: None,
             priority: Priority::Urgent,
             name: None,
+            tenant: None,
         })
         .unwrap();
     assert_eq!(client.wait("m1", WAIT).unwrap().status, Status::Done);
@@ -632,6 +636,7 @@ fn bad_input_fails_clearly_and_the_worker_keeps_serving() {
             params: None,
             priority: Priority::Normal,
             name: None,
+            tenant: None,
         })
         .unwrap();
     let good = client.wait("good", WAIT).unwrap();
@@ -784,6 +789,7 @@ mod faults {
                     params: None,
                     priority: Priority::Bulk,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
         }
@@ -802,6 +808,7 @@ mod faults {
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         let u = client.wait("urgent", WAIT).unwrap();
@@ -847,6 +854,7 @@ mod faults {
                     params: None,
                     priority: Priority::Normal,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
         }
@@ -857,6 +865,7 @@ mod faults {
                 params: None,
                 priority: Priority::Bulk,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         let b = client.wait("bulk", WAIT).unwrap();
@@ -893,6 +902,7 @@ mod faults {
                     params: None,
                     priority: Priority::Normal,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
         }
@@ -946,6 +956,7 @@ mod faults {
                 params: None,
                 priority: Priority::Normal,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         eventually(WAIT, "long job running", || {
@@ -979,6 +990,7 @@ mod faults {
                     params: None,
                     priority: Priority::Normal,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
         }
@@ -1027,6 +1039,7 @@ mod faults {
                     params: None,
                     priority: Priority::Normal,
                     name: None,
+                    tenant: None,
                 })
                 .unwrap();
         }
@@ -1048,6 +1061,7 @@ mod faults {
                 params: None,
                 priority: Priority::Urgent,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         // A supervisor: restart the worker whenever the poison kills it.
@@ -1103,6 +1117,7 @@ mod faults {
                 params: None,
                 priority: Priority::Normal,
                 name: None,
+                tenant: None,
             })
             .unwrap();
         assert_eq!(client.wait("after", WAIT).unwrap().status, Status::Done);

@@ -92,8 +92,13 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// Quote options as a JSON object, e.g. '{"quantity":3,"material":"PLA"}'.
+    /// Validated before anything is enqueued (exit 2 when invalid).
     #[arg(long)]
     pub params: Option<String>,
+    /// The partner or channel the job is for, e.g. partner-42 (default: the default
+    /// tenant). Tenants are served round-robin within a priority.
+    #[arg(long)]
+    pub tenant: Option<String>,
     /// Wait for the final result and print it.
     #[arg(long)]
     pub wait: bool,
@@ -128,6 +133,24 @@ pub enum QueueCommand {
 
 /// Runs `pricing submit`; returns the exit code.
 pub fn run_submit(args: &SubmitArgs) -> i32 {
+    // Bad params or tenant are the caller's mistake: say so before anything is sent.
+    if let Some(p) = args.params.as_deref().filter(|p| !p.trim().is_empty()) {
+        let checked = serde_json::from_str::<pricing_core::price::QuoteRequest>(p)
+            .map_err(|e| format!("--params is not a valid JSON object of quote options ({e}); e.g. '{{\"quantity\":3,\"material\":\"PLA\"}}'"))
+            .and_then(|q| q.validate().map_err(|e| format!("--params: {e}")));
+        if let Err(e) = checked {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    if let Some(t) = &args.tenant
+        && !pricing_worker::protocol::valid_tenant(t)
+    {
+        eprintln!(
+            "error: --tenant must be 1 to 64 letters, digits, '.', '_', ':' or '-' (e.g. partner-42)"
+        );
+        return EXIT_USAGE;
+    }
     let Some(mut client) = args.redis.client() else {
         return EXIT_QUEUE;
     };
@@ -167,6 +190,7 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
         params: args.params.clone(),
         priority: args.priority.into(),
         name,
+        tenant: args.tenant.clone(),
     };
     let entry = match client.enqueue(&job) {
         Ok(e) => e,
@@ -239,7 +263,7 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
                 }
             };
             if *json {
-                println!("{}", serde_json::to_string(&s).unwrap_or_default());
+                println!("{}", s.to_json());
                 return EXIT_OK;
             }
             println!(
@@ -259,6 +283,18 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
             println!("delayed retries: {}", s.delayed);
             println!("dead letters:    {}", s.dead);
             println!("events:          {}", s.events);
+            if !s.tenants.is_empty() {
+                println!(
+                    "{:<24} {:>8} {:>8} {:>8} {:>10}",
+                    "tenant", "urgent", "normal", "bulk", "in flight"
+                );
+                for (t, ts) in &s.tenants {
+                    println!(
+                        "{:<24} {:>8} {:>8} {:>8} {:>10}",
+                        t, ts.queued[0], ts.queued[1], ts.queued[2], ts.in_flight
+                    );
+                }
+            }
             EXIT_OK
         }
     }

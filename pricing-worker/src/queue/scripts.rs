@@ -10,7 +10,7 @@ use std::time::Duration;
 use redis::{Connection, RedisResult, Script, Value};
 
 use super::streams::{Death, Entry};
-use crate::protocol::{GROUP, HANDED_BACK, Keys, Priority, Status};
+use crate::protocol::{GROUP, HANDED_BACK, Keys, Priority, Status, TENANT_QUEUE};
 
 macro_rules! with_is_final {
     ($file:literal) => {
@@ -81,8 +81,47 @@ pub struct Retry<'a> {
     pub payload: &'a str,
 }
 
+/// The arguments of take.lua.
+#[derive(Debug, Clone)]
+pub struct Take<'a> {
+    /// This consumer.
+    pub consumer: &'a str,
+    /// How long an in-flight mark lives unless the heartbeat renews it.
+    pub lease: Duration,
+    /// The priorities to take from, in order; empty: only sort new entries.
+    pub order: &'a [Priority],
+    /// Most new entries sorted per stream in one call.
+    pub batch: usize,
+    /// The tenants' limits (JSON, `tenants::Limits::to_script`), "" for none.
+    pub limits: &'a str,
+    /// `finished_at` of jobs failed while sorting (RFC 3339).
+    pub now: &'a str,
+    /// Record lifetime.
+    pub ttl: Duration,
+    /// Approximate MAXLEN of the events stream.
+    pub maxlen: u64,
+}
+
+/// What take.lua did.
+#[derive(Debug, Clone)]
+pub enum Took {
+    /// This worker now owns the entry.
+    Entry(Entry),
+    /// Nothing to take now.
+    Nothing {
+        /// A rate-limited tenant may start again after this long.
+        wait: Option<Duration>,
+        /// New entries are left to sort: call again at once.
+        more: bool,
+        /// The last entry ids of the three streams (for `streams::wait_for_new`).
+        last: [String; 3],
+    },
+}
+
 /// The compiled scripts; loaded into Redis on first use (EVALSHA, then EVAL on NOSCRIPT).
 pub struct Scripts {
+    take: Script,
+    running: Script,
     start: Script,
     finish: Script,
     retry: Script,
@@ -110,6 +149,8 @@ impl Scripts {
     /// Hashes the scripts.
     pub fn new() -> Scripts {
         Scripts {
+            take: Script::new(with_is_final!("take.lua")),
+            running: Script::new(with_is_final!("running.lua")),
             start: Script::new(with_is_final!("start.lua")),
             finish: Script::new(with_is_final!("finish.lua")),
             retry: Script::new(with_is_final!("retry.lua")),
@@ -118,6 +159,69 @@ impl Scripts {
             reclaim: Script::new(include_str!("../../lua/reclaim.lua")),
             release: Script::new(include_str!("../../lua/release.lua")),
         }
+    }
+
+    /// take.lua: sorts new entries into the tenant queues and takes the next entry of
+    /// the first priority in `t.order` that has one, tenants round-robin.
+    pub fn take(&self, c: &mut Connection, keys: &Keys, t: &Take<'_>) -> RedisResult<Took> {
+        let order: String = t
+            .order
+            .iter()
+            .map(|p| char::from(b'1' + p.index() as u8))
+            .collect();
+        let mut inv = self.take.prepare_invoke();
+        for p in Priority::ALL {
+            inv.key(keys.stream(p));
+        }
+        for p in Priority::ALL {
+            inv.key(keys.ready(p));
+        }
+        let v: Vec<Value> = inv
+            .key(keys.running())
+            .key(keys.rate())
+            .key(keys.events())
+            .arg(GROUP)
+            .arg(t.consumer)
+            .arg(TENANT_QUEUE)
+            .arg(keys.prefix())
+            .arg(millis(t.lease))
+            .arg(order)
+            .arg(t.batch.max(1))
+            .arg(t.limits)
+            .arg(t.consumer)
+            .arg(t.now)
+            .arg(secs(t.ttl))
+            .arg(t.maxlen)
+            .invoke(c)?;
+        parse_took(v).ok_or_else(|| {
+            redis::RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "take.lua returned an unexpected reply",
+            ))
+        })
+    }
+
+    /// running.lua: the running record and event, unless a final record exists; `true`
+    /// when written.
+    pub fn mark_running(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        id: &str,
+        record: &str,
+        ttl: Duration,
+        maxlen: u64,
+    ) -> RedisResult<bool> {
+        let n: i64 = self
+            .running
+            .key(keys.result(id))
+            .key(keys.events())
+            .arg(record)
+            .arg(secs(ttl))
+            .arg(maxlen)
+            .arg(id)
+            .invoke(c)?;
+        Ok(n == 1)
     }
 
     /// start.lua: claims job `id` for `entry` for `lease`, counting the attempt and the
@@ -174,6 +278,7 @@ impl Scripts {
             .key(keys.lock(f.id))
             .key(keys.dead())
             .key(keys.job(f.id))
+            .key(keys.running())
             .arg(GROUP)
             .arg(&f.entry.entry_id)
             .arg(f.entry.token())
@@ -182,7 +287,8 @@ impl Scripts {
             .arg(f.id)
             .arg(f.total.unwrap_or_default())
             .arg(secs(f.ttl))
-            .arg(f.maxlen);
+            .arg(f.maxlen)
+            .arg(f.entry.running_mark());
         if f.status == Status::Dead {
             for (k, v) in f.dead_letter {
                 inv.arg(*k).arg(v);
@@ -201,6 +307,7 @@ impl Scripts {
             .key(keys.stream(r.entry.priority))
             .key(keys.lock(r.id))
             .key(keys.delayed())
+            .key(keys.running())
             .arg(GROUP)
             .arg(&r.entry.entry_id)
             .arg(r.entry.token())
@@ -210,6 +317,7 @@ impl Scripts {
             .arg(r.maxlen)
             .arg(r.due_ms)
             .arg(r.payload)
+            .arg(r.entry.running_mark())
             .invoke(c)?;
         Ok(stored == 1)
     }
@@ -233,7 +341,8 @@ impl Scripts {
     }
 
     /// heartbeat.lua: renews `consumer`'s `held` entries of stream `p` (entry id, token,
-    /// job id) and their locks for `lease`. Returns how many were still ours.
+    /// job id, in-flight mark), their locks and their tenants' in-flight marks for
+    /// `lease`. Returns how many were still ours.
     pub fn heartbeat(
         &self,
         c: &mut Connection,
@@ -241,12 +350,15 @@ impl Scripts {
         p: Priority,
         consumer: &str,
         lease: Duration,
-        held: &[(&str, &str, &str)],
+        held: &[(&str, &str, &str, &str)],
     ) -> RedisResult<i64> {
         let mut inv = self.heartbeat.key(keys.stream(p));
-        inv.arg(GROUP).arg(consumer).arg(millis(lease));
-        for (entry_id, token, id) in held {
-            inv.arg(*entry_id).arg(*token).key(keys.lock(id));
+        inv.key(keys.running())
+            .arg(GROUP)
+            .arg(consumer)
+            .arg(millis(lease));
+        for (entry_id, token, id, mark) in held {
+            inv.arg(*entry_id).arg(*token).arg(*mark).key(keys.lock(id));
         }
         inv.invoke(c)
     }
@@ -271,6 +383,7 @@ impl Scripts {
             .arg(millis(min_idle))
             .arg(per_stream.max(1))
             .arg(HANDED_BACK)
+            .arg(TENANT_QUEUE)
             .invoke(c)?;
         Ok(rows.into_iter().filter_map(parse_reclaimed).collect())
     }
@@ -301,6 +414,48 @@ impl Scripts {
     }
 }
 
+/// take.lua's reply: {stream index, entry id, fields, tenant, waited ms} or
+/// {0, wait ms, more, last id × 3}.
+fn parse_took(v: Vec<Value>) -> Option<Took> {
+    let mut it = v.into_iter();
+    let s: i64 = redis::from_redis_value(it.next()?).ok()?;
+    if s == 0 {
+        let wait: i64 = redis::from_redis_value(it.next()?).ok()?;
+        let more: i64 = redis::from_redis_value(it.next()?).ok()?;
+        let mut last: [String; 3] = Default::default();
+        for l in &mut last {
+            *l = redis::from_redis_value(it.next()?).ok()?;
+        }
+        return Some(Took::Nothing {
+            wait: u64::try_from(wait).ok().map(Duration::from_millis),
+            more: more == 1,
+            last,
+        });
+    }
+    let priority = *Priority::ALL.get(usize::try_from(s - 1).ok()?)?;
+    let entry_id: String = redis::from_redis_value(it.next()?).ok()?;
+    let Value::Array(flat) = it.next()? else {
+        return None;
+    };
+    let _tenant: String = redis::from_redis_value(it.next()?).ok()?;
+    let waited: i64 = redis::from_redis_value(it.next()?).ok()?;
+    let mut e = Entry::from_fields(priority, entry_id, pairs(flat), 1, Death::None);
+    e.waited_ms = u64::try_from(waited).ok();
+    Some(Took::Entry(e))
+}
+
+/// A flat [field, value, …] list as a map.
+fn pairs(flat: Vec<Value>) -> HashMap<String, Value> {
+    let mut raw = HashMap::new();
+    let mut f = flat.into_iter();
+    while let (Some(k), Some(v)) = (f.next(), f.next()) {
+        if let Ok(k) = redis::from_redis_value::<String>(k) {
+            raw.insert(k, v);
+        }
+    }
+    raw
+}
+
 /// One row of reclaim.lua: {stream index, entry id, [field, value, …], holder, held,
 /// deliveries}.
 fn parse_reclaimed(row: Value) -> Option<Entry> {
@@ -317,13 +472,7 @@ fn parse_reclaimed(row: Value) -> Option<Entry> {
     let held: i64 = redis::from_redis_value(it.next()?).ok()?;
     let deliveries: i64 = redis::from_redis_value(it.next()?).ok()?;
     let priority = *Priority::ALL.get(usize::try_from(stream - 1).ok()?)?;
-    let mut raw = HashMap::new();
-    let mut f = flat.into_iter();
-    while let (Some(k), Some(v)) = (f.next(), f.next()) {
-        if let Ok(k) = redis::from_redis_value::<String>(k) {
-            raw.insert(k, v);
-        }
-    }
+    let raw = pairs(flat);
     let death = death_of(&holder, held);
     Some(Entry::from_fields(
         priority,
@@ -346,42 +495,15 @@ pub fn death_of(holder: &str, held: i64) -> Death {
     }
 }
 
-/// Writes the running record and the running event (one MULTI).
-pub fn mark_running(
-    c: &mut Connection,
-    keys: &Keys,
-    id: &str,
-    record: &str,
-    ttl: Duration,
-    maxlen: u64,
-) -> RedisResult<()> {
-    redis::pipe()
-        .atomic()
-        .cmd("SET")
-        .arg(keys.result(id))
-        .arg(record)
-        .arg("EX")
-        .arg(secs(ttl))
-        .ignore()
-        .cmd("XADD")
-        .arg(keys.events())
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(maxlen)
-        .arg("*")
-        .arg("id")
-        .arg(id)
-        .arg("status")
-        .arg("running")
-        .ignore()
-        .query(c)
-}
-
 /// Acknowledges and deletes an entry without touching any result (a duplicate).
 pub fn ack(c: &mut Connection, keys: &Keys, e: &Entry) -> RedisResult<()> {
     let stream = keys.stream(e.priority);
     redis::pipe()
         .atomic()
+        .cmd("ZREM")
+        .arg(keys.running())
+        .arg(e.running_mark())
+        .ignore()
         .cmd("XACK")
         .arg(&stream)
         .arg(GROUP)
@@ -432,6 +554,10 @@ pub fn dead_letter_entry(
         .arg(&e.entry_id)
         .ignore();
     p.cmd("XDEL").arg(&stream).arg(&e.entry_id).ignore();
+    p.cmd("ZREM")
+        .arg(keys.running())
+        .arg(e.running_mark())
+        .ignore();
     p.query(c)
 }
 
@@ -449,7 +575,9 @@ mod tests {
     #[test]
     fn every_script_names_its_keys_and_argv() {
         for text in [
+            include_str!("../../lua/take.lua"),
             include_str!("../../lua/start.lua"),
+            include_str!("../../lua/running.lua"),
             include_str!("../../lua/finish.lua"),
             include_str!("../../lua/retry.lua"),
             include_str!("../../lua/promote.lua"),

@@ -4,7 +4,7 @@
 use redis::{RedisResult, Script};
 
 use super::RedisConn;
-use crate::protocol::{GROUP, Keys, Priority};
+use crate::protocol::{GROUP, Keys, Priority, TENANT_QUEUE};
 
 /// Most entries after the group's last-delivered id that are counted one by one when
 /// Redis reports no lag; past it the lag is XLEN − pending.
@@ -50,6 +50,7 @@ pub fn stream_stats(conn: &mut RedisConn, keys: &Keys, p: Priority) -> RedisResu
             .key(keys.stream(p))
             .arg(GROUP)
             .arg(LAG_COUNT_BOUND)
+            .arg(TENANT_QUEUE)
             .invoke(c)
     })?;
     let lag_source = match source.as_str() {
@@ -64,4 +65,48 @@ pub fn stream_stats(conn: &mut RedisConn, keys: &Keys, p: Priority) -> RedisResu
         pending,
         lag_source,
     })
+}
+
+/// One tenant's jobs, group-wide.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TenantStats {
+    /// Jobs sorted into its queues and not yet taken, per priority (urgent, normal, bulk).
+    pub queued: [i64; 3],
+    /// Jobs in flight across all workers.
+    pub in_flight: i64,
+}
+
+/// Queued and in-flight jobs per tenant (tenants with neither are not listed).
+pub fn tenant_stats(
+    conn: &mut RedisConn,
+    keys: &Keys,
+) -> RedisResult<std::collections::BTreeMap<String, TenantStats>> {
+    let mut out: std::collections::BTreeMap<String, TenantStats> = Default::default();
+    for p in Priority::ALL {
+        let tenants: Vec<String> = conn.run(|c| {
+            redis::cmd("LRANGE")
+                .arg(keys.ready(p))
+                .arg(0)
+                .arg(-1)
+                .query(c)
+        })?;
+        for t in tenants {
+            let n: i64 = conn.run(|c| redis::cmd("LLEN").arg(keys.tenant_queue(p, &t)).query(c))?;
+            out.entry(t).or_default().queued[p.index()] += n;
+        }
+    }
+    let now = crate::protocol::now_ms();
+    let marks: Vec<String> = conn.run(|c| {
+        redis::cmd("ZRANGEBYSCORE")
+            .arg(keys.running())
+            .arg(now)
+            .arg("+inf")
+            .query(c)
+    })?;
+    for m in marks {
+        if let Some((t, _)) = m.split_once('|') {
+            out.entry(t.to_string()).or_default().in_flight += 1;
+        }
+    }
+    Ok(out)
 }

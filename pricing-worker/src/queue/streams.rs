@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::streams::{StreamId, StreamReadReply};
+use redis::streams::StreamId;
 use redis::{RedisResult, Value};
 
 use super::RedisConn;
-use crate::protocol::{GROUP, Keys, Priority};
+use crate::protocol::{GROUP, Keys, Priority, tenant_of};
 
 /// How the previous holder of a claimed-back entry ended: the input of the poison rule
 /// (docs/protocol.md, "Poison").
@@ -48,6 +48,10 @@ pub struct Entry {
     pub deliveries: u64,
     /// Whether it was claimed back from a holder that stopped, and how that holder ended.
     pub death: Death,
+    /// Its tenant (`tenant` field; the default tenant when absent).
+    pub tenant: String,
+    /// How long it waited from enqueue to being taken, ms (when take.lua knows).
+    pub waited_ms: Option<u64>,
 }
 
 impl Entry {
@@ -64,16 +68,19 @@ impl Entry {
         deliveries: u64,
         death: Death,
     ) -> Entry {
-        let fields = raw
+        let fields: HashMap<String, String> = raw
             .into_iter()
             .filter_map(|(k, v)| redis::from_redis_value::<String>(v).ok().map(|v| (k, v)))
             .collect();
+        let tenant = tenant_of(fields.get("tenant").map(String::as_str)).to_string();
         Entry {
             priority,
             entry_id,
             fields,
             deliveries,
             death,
+            tenant,
+            waited_ms: None,
         }
     }
 
@@ -81,6 +88,11 @@ impl Entry {
     /// the same entry has the same token, a duplicate enqueue does not.
     pub fn token(&self) -> String {
         format!("{}/{}", self.priority.as_str(), self.entry_id)
+    }
+
+    /// Its mark in `{pricing}:running` while in flight: `<tenant>|<token>`.
+    pub fn running_mark(&self) -> String {
+        format!("{}|{}", self.tenant, self.token())
     }
 
     /// The job id (trimmed), empty when missing.
@@ -116,42 +128,29 @@ pub fn ensure_groups(conn: &mut RedisConn, keys: &Keys) -> RedisResult<()> {
     Ok(())
 }
 
-/// Reads at most one new entry from each of `streams` for `consumer`; blocks up to
-/// `block` when given.
-pub fn read_new(
+/// Blocks up to `block` until an entry newer than `last` (the last ids take.lua saw,
+/// by priority index) arrives on one of `streams`. Reads no entry for the group: the
+/// next take.lua sorts and hands it out.
+pub fn wait_for_new(
     conn: &mut RedisConn,
     keys: &Keys,
-    consumer: &str,
     streams: &[Priority],
-    block: Option<Duration>,
-) -> RedisResult<Vec<Entry>> {
-    let reply: Option<StreamReadReply> = conn.run(|c| {
-        let mut cmd = redis::cmd("XREADGROUP");
-        cmd.arg("GROUP")
-            .arg(GROUP)
-            .arg(consumer)
-            .arg("COUNT")
-            .arg(1);
-        if let Some(b) = block {
-            cmd.arg("BLOCK").arg(b.as_millis() as u64);
-        }
-        cmd.arg("STREAMS");
+    last: &[String; 3],
+    block: Duration,
+) -> RedisResult<()> {
+    conn.run(|c| {
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(block.as_millis().max(1) as u64)
+            .arg("STREAMS");
         for p in streams {
             cmd.arg(keys.stream(*p));
         }
-        for _ in streams {
-            cmd.arg(">");
+        for p in streams {
+            cmd.arg(&last[p.index()]);
         }
-        cmd.query(c)
-    })?;
-    let mut out = Vec::new();
-    for k in reply.map(|r| r.keys).unwrap_or_default() {
-        let Some(p) = Priority::ALL.into_iter().find(|p| keys.stream(*p) == k.key) else {
-            continue;
-        };
-        for id in k.ids {
-            out.push(Entry::from_stream_id(p, id, 1, Death::None));
-        }
-    }
-    Ok(out)
+        cmd.query::<Value>(c).map(|_| ())
+    })
 }
