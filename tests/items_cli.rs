@@ -50,7 +50,7 @@ fn split_bodies_makes_each_body_an_item_with_its_own_price() {
     assert_eq!(it.len() as u64, shells);
     let volume: f64 = it.iter().map(|i| i["analysis"]["volume_mm3"].as_f64().unwrap_or(0.0)).sum();
     let whole_volume = whole["volume_mm3"].as_f64().expect("volume");
-    assert!((volume - whole_volume).abs() < whole_volume * 1e-9, "{volume} vs {whole_volume}");
+    assert!((volume - whole_volume).abs() < whole_volume * 1e-6, "{volume} vs {whole_volume}");
     for (n, i) in it.iter().enumerate() {
         assert_eq!(i["name"], format!("multibody.stl #{}", n + 1));
         assert_eq!(i["quantity"], 1);

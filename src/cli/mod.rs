@@ -181,8 +181,14 @@ pub fn load(
     if let Some(problem) = &input.problem {
         return Err(problem.clone());
     }
-    let mut loaded =
-        mesh::read_path(&input.path, &limits.read_limits()).map_err(|e| Failure::mesh(&e))?;
+    let mut loaded = mesh::read_path(&input.path, &limits.read_limits()).map_err(|e| {
+        // The error line names the file already: once is enough.
+        let mut f = Failure::mesh(&e);
+        f.message = f
+            .message
+            .replacen(&format!(" {}:", input.path.display()), ":", 1);
+        f
+    })?;
     if items.split_bodies {
         loaded.split_bodies();
     }

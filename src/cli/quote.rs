@@ -360,7 +360,10 @@ fn support_g(e: &Estimate) -> f64 {
 fn line_breakdown(out: &mut String, indent: &str, item: &ItemDocument, e: &Estimate, q: &Quote) {
     let a = &item.analysis;
     let s = a.bbox_mm.size;
-    let mut w = |l: String| out.push_str(&format!("{indent}{l}\n"));
+    let mut w = |l: String| {
+        out.push_str(format!("{indent}{l}").trim_end());
+        out.push('\n');
+    };
     w(format!(
         "part       {:.1} × {:.1} × {:.1} mm, {:.2} cm³, {} shell{}",
         s[0],
