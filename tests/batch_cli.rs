@@ -40,26 +40,45 @@ fn estimate_prices_every_mesh_of_a_folder_and_several_files() {
     copy("fixtures/cube-20mm.stl", &dir.path().join("a.stl"));
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     copy("fixtures/corpus/capsule.obj", &dir.path().join("sub/b.obj"));
-    copy("fixtures/3mf/several-objects.3mf", &dir.path().join("c.3mf"));
+    copy(
+        "fixtures/3mf/several-objects.3mf",
+        &dir.path().join("c.3mf"),
+    );
     let d = dir.path().to_str().expect("utf-8");
     let out = run(&["estimate", "--json", d]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let rows = json_lines(&out.stdout);
-    let files: Vec<&str> = rows.iter().map(|r| r["file"].as_str().unwrap_or("")).collect();
+    let files: Vec<&str> = rows
+        .iter()
+        .map(|r| r["file"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(files.len(), 3, "{files:?}");
-    assert!(files[0].ends_with("a.stl") && files[1].ends_with("c.3mf"), "{files:?}");
+    assert!(
+        files[0].ends_with("a.stl") && files[1].ends_with("c.3mf"),
+        "{files:?}"
+    );
     assert!(files[2].ends_with("sub/b.obj"), "{files:?}");
     assert_eq!(rows[0]["estimate"]["layers"], 100, "a 20 mm cube at 0.2 mm");
-    assert!(rows[1]["estimate"].is_null(), "several items: each has its own");
+    assert!(
+        rows[1]["estimate"].is_null(),
+        "several items: each has its own"
+    );
     for item in rows[1]["items"].as_array().expect("items") {
         assert!(item["estimate"]["print_time_s"].as_f64().unwrap_or(0.0) > 0.0);
     }
     assert!(text(&out.stderr).contains("estimated 3 of 3 files"));
 
-    let out = run(&["estimate", "fixtures/cube-20mm.stl", "fixtures/corpus/capsule.obj"]);
+    let out = run(&[
+        "estimate",
+        "fixtures/cube-20mm.stl",
+        "fixtures/corpus/capsule.obj",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let s = text(&out.stdout);
-    assert!(s.contains("fixtures/cube-20mm.stl\n") && s.contains("fixtures/corpus/capsule.obj\n"), "{s}");
+    assert!(
+        s.contains("fixtures/cube-20mm.stl\n") && s.contains("fixtures/corpus/capsule.obj\n"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -89,11 +108,22 @@ fn a_file_named_with_a_comma_gets_a_quoted_csv_row() {
 
 #[test]
 fn csv_has_units_and_warnings_columns() {
-    let out = run(&["quote", "--csv", "--units", "cm", "fixtures/corpus/multibody.stl"]);
+    let out = run(&[
+        "quote",
+        "--csv",
+        "--units",
+        "cm",
+        "fixtures/corpus/multibody.stl",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let header = reader.headers().expect("header").clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} column"))
+    };
     let row = reader.records().next().expect("a row").expect("csv");
     assert!(!row[col("units")].is_empty(), "what the geometry suggests");
     assert_eq!(&row[col("scale_to_mm")], "10");
@@ -120,11 +150,19 @@ fn an_unreadable_folder_is_one_failed_entry_not_the_end_of_the_batch() {
     let out = run(&["quote", "--json", d]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let rows = json_lines(&out.stdout);
-    assert!(rows[0]["price"]["total"].as_f64().unwrap_or(0.0) > 0.0, "a.stl is priced");
-    let failed: Vec<&serde_json::Value> = rows.iter().filter(|r| r.get("error").is_some()).collect();
+    assert!(
+        rows[0]["price"]["total"].as_f64().unwrap_or(0.0) > 0.0,
+        "a.stl is priced"
+    );
+    let failed: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r.get("error").is_some()).collect();
     assert_eq!(failed.len(), 1, "{rows:?}");
     assert_eq!(failed[0]["error"]["code"], "unreadable_folder");
-    assert!(text(&out.stderr).contains("priced 1 of 2 files"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("priced 1 of 2 files"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -149,7 +187,11 @@ fn given_units_are_reported_as_given() {
     let out = run(&["analyze", "--scale", "2", "fixtures/cube-20mm.stl"]);
     assert!(text(&out.stdout).contains("×2 to mm given by --scale [scale]"));
     let out = run(&["analyze", "fixtures/3mf/units-inch.3mf"]);
-    assert!(text(&out.stdout).contains("inch declared by the file, ×25.4 to mm [file]"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("inch declared by the file, ×25.4 to mm [file]"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -157,7 +199,11 @@ fn limit_errors_name_the_flag_that_raises_them() {
     for cmd in ["analyze", "estimate", "quote"] {
         let out = run(&[cmd, "--max-triangles", "5", "fixtures/cube-20mm.stl"]);
         assert_eq!(out.status.code(), Some(3), "{cmd}");
-        assert!(text(&out.stderr).contains("--max-triangles"), "{cmd}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--max-triangles"),
+            "{cmd}: {}",
+            text(&out.stderr)
+        );
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let big = dir.path().join("big.stl");
@@ -170,13 +216,29 @@ fn limit_errors_name_the_flag_that_raises_them() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("--max-file-mib"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--max-file-mib"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn a_machine_that_does_not_print_the_material_is_the_files_failure() {
-    let out = run(&["quote", "--material", "PLA", "--machine", "sl1s", "fixtures/cube-20mm.stl", "fixtures/corpus/capsule.obj"]);
-    assert_eq!(out.status.code(), Some(3), "a per-file failure, not a usage error");
+    let out = run(&[
+        "quote",
+        "--material",
+        "PLA",
+        "--machine",
+        "sl1s",
+        "fixtures/cube-20mm.stl",
+        "fixtures/corpus/capsule.obj",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a per-file failure, not a usage error"
+    );
     let err = text(&out.stderr);
     assert_eq!(err.matches("error: ").count(), 2, "{err}");
     assert!(err.contains("does not print PLA"), "{err}");
@@ -185,18 +247,35 @@ fn a_machine_that_does_not_print_the_material_is_the_files_failure() {
 #[test]
 fn quote_takes_a_profile_presets_and_overrides() {
     let layers = |out: &Output| -> u64 {
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
         v["estimate"]["layers"].as_u64().unwrap_or(0)
     };
     let plain = run(&["quote", "--json", "fixtures/cube-20mm.stl"]);
     assert_eq!(layers(&plain), 100);
-    let set = run(&["quote", "--json", "--set", "layer_height=0.25", "fixtures/cube-20mm.stl"]);
+    let set = run(&[
+        "quote",
+        "--json",
+        "--set",
+        "layer_height=0.25",
+        "fixtures/cube-20mm.stl",
+    ]);
     assert_eq!(set.status.code(), Some(0), "{}", text(&set.stderr));
     // 0.2 mm first layer, then 0.25 mm layers: 1 + 19.8 / 0.25, rounded up.
     assert_eq!(layers(&set), 81);
-    assert!(text(&set.stderr).contains("warning[profile_override]"), "{}", text(&set.stderr));
+    assert!(
+        text(&set.stderr).contains("warning[profile_override]"),
+        "{}",
+        text(&set.stderr)
+    );
 
-    let full = run(&["quote", "--json", "--profile", "fixtures/profiles/reference-full-prusaslicer-2.5.ini", "fixtures/cube-20mm.stl"]);
+    let full = run(&[
+        "quote",
+        "--json",
+        "--profile",
+        "fixtures/profiles/reference-full-prusaslicer-2.5.ini",
+        "fixtures/cube-20mm.stl",
+    ]);
     assert_eq!(full.status.code(), Some(0), "{}", text(&full.stderr));
     assert_eq!(layers(&full), 100);
 
@@ -204,30 +283,81 @@ fn quote_takes_a_profile_presets_and_overrides() {
     let bundle = dir.path().join("bundle.ini");
     std::fs::write(&bundle, "[printer:Big]\nnozzle_diameter = 0.6\n[print:Draft]\nlayer_height = 0.4\n[print:Fine]\nlayer_height = 0.1\n").expect("write");
     let b = bundle.to_str().expect("utf-8");
-    let draft = run(&["quote", "--json", "--profile", b, "--preset", "printer:Big", "--preset", "print:Draft", "fixtures/cube-20mm.stl"]);
+    let draft = run(&[
+        "quote",
+        "--json",
+        "--profile",
+        b,
+        "--preset",
+        "printer:Big",
+        "--preset",
+        "print:Draft",
+        "fixtures/cube-20mm.stl",
+    ]);
     assert_eq!(draft.status.code(), Some(0), "{}", text(&draft.stderr));
     assert_eq!(layers(&draft), 51, "1 + 19.8 / 0.4, rounded up");
-    let est = run(&["estimate", "--json", "--profile", b, "--preset", "printer:Big", "--preset", "print:Fine", "fixtures/cube-20mm.stl"]);
-    assert_eq!(layers(&est), 199, "estimate takes the same flags: 1 + 19.8 / 0.1");
+    let est = run(&[
+        "estimate",
+        "--json",
+        "--profile",
+        b,
+        "--preset",
+        "printer:Big",
+        "--preset",
+        "print:Fine",
+        "fixtures/cube-20mm.stl",
+    ]);
+    assert_eq!(
+        layers(&est),
+        199,
+        "estimate takes the same flags: 1 + 19.8 / 0.1"
+    );
     // A bundle without its presets chosen, or a key PrusaSlicer does not have, is a
     // usage error that says what to do.
     let unchosen = run(&["quote", "--profile", b, "fixtures/cube-20mm.stl"]);
     assert_eq!(unchosen.status.code(), Some(2));
-    assert!(text(&unchosen.stderr).contains("print: "), "{}", text(&unchosen.stderr));
-    let typo = run(&["quote", "--set", "layer_heigth=0.3", "fixtures/cube-20mm.stl"]);
+    assert!(
+        text(&unchosen.stderr).contains("print: "),
+        "{}",
+        text(&unchosen.stderr)
+    );
+    let typo = run(&[
+        "quote",
+        "--set",
+        "layer_heigth=0.3",
+        "fixtures/cube-20mm.stl",
+    ]);
     assert_eq!(typo.status.code(), Some(2));
-    assert!(text(&typo.stderr).contains("layer_height"), "{}", text(&typo.stderr));
+    assert!(
+        text(&typo.stderr).contains("layer_height"),
+        "{}",
+        text(&typo.stderr)
+    );
     // A resin machine has no FDM profile to replace.
-    let resin = run(&["quote", "--machine", "sl1s", "--set", "layer_height=0.3", "fixtures/cube-20mm.stl"]);
+    let resin = run(&[
+        "quote",
+        "--machine",
+        "sl1s",
+        "--set",
+        "layer_height=0.3",
+        "fixtures/cube-20mm.stl",
+    ]);
     assert_eq!(resin.status.code(), Some(2));
 }
 
 #[test]
 fn json_batches_stream_in_the_order_given() {
-    let files = ["fixtures/corpus/capsule.obj", "fixtures/cube-20mm.stl", "fixtures/corpus/multibody.stl"];
+    let files = [
+        "fixtures/corpus/capsule.obj",
+        "fixtures/cube-20mm.stl",
+        "fixtures/corpus/multibody.stl",
+    ];
     let out = run(&["quote", "--json", files[0], files[1], files[2]]);
     assert_eq!(out.status.code(), Some(0));
     let rows = json_lines(&out.stdout);
-    let got: Vec<&str> = rows.iter().map(|r| r["file"].as_str().unwrap_or("")).collect();
+    let got: Vec<&str> = rows
+        .iter()
+        .map(|r| r["file"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(got, files);
 }

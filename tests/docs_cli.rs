@@ -19,7 +19,10 @@ fn profiles_doc_lists_every_honoured_key() {
         .iter()
         .filter(|k| !page.contains(&format!("| `{k}` |")))
         .collect();
-    assert!(missing.is_empty(), "docs/profiles.md has no row for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/profiles.md has no row for {missing:?}"
+    );
     assert!(page.contains(&format!("### Honoured keys ({})", keys.len())));
 }
 
@@ -43,7 +46,9 @@ fn price_book_doc_lists_every_key_of_the_embedded_book() {
             }
         };
         assert!(
-            ["`", "`[", "`[["].iter().any(|p| page.contains(&format!("{p}{key}"))),
+            ["`", "`[", "`[["]
+                .iter()
+                .any(|p| page.contains(&format!("{p}{key}"))),
             "docs/price-book.md does not name `{key}`"
         );
     }
@@ -55,7 +60,10 @@ fn price_book_doc_lists_every_key_of_the_embedded_book() {
 #[test]
 fn readme_says_how_to_install_both_binaries() {
     let readme = doc("README.md");
-    assert!(readme.contains("cargo install --locked --path .\n") || readme.contains("cargo install --locked --path .  "));
+    assert!(
+        readme.contains("cargo install --locked --path .\n")
+            || readme.contains("cargo install --locked --path .  ")
+    );
     assert!(readme.contains("cargo install --locked --path pricing-worker"));
     let license = doc("LICENSE");
     assert!(license.starts_with("MIT License"));

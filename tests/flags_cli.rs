@@ -6,7 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 fn pricing() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pricing"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("NO_COLOR");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
     c
 }
 
@@ -112,7 +113,11 @@ fn quiet_drops_the_summary_and_verbose_adds_timings() {
     assert!(text(&quiet.stderr).is_empty(), "{}", text(&quiet.stderr));
     assert_eq!(text(&quiet.stdout).lines().count(), 2);
     let verbose = run(&["analyze", "-v", files[0]]);
-    assert!(text(&verbose.stderr).contains("analysed in"), "{}", text(&verbose.stderr));
+    assert!(
+        text(&verbose.stderr).contains("analysed in"),
+        "{}",
+        text(&verbose.stderr)
+    );
     assert!(
         text(&verbose.stdout).contains("(largest dimension"),
         "the units reason: {}",
@@ -159,7 +164,11 @@ fn color_auto_on_a_terminal_respects_no_color() {
         }
         text(&c.output().expect("script runs").stdout)
     };
-    assert!(on_tty(false).contains("\x1b[1;31merror"), "{}", on_tty(false));
+    assert!(
+        on_tty(false).contains("\x1b[1;31merror"),
+        "{}",
+        on_tty(false)
+    );
     assert!(!on_tty(true).contains("\x1b["), "{}", on_tty(true));
 }
 
@@ -225,7 +234,10 @@ fn version_names_the_engine_and_the_price_book_the_quotes_carry() {
     let quote = run(&["quote", "--json", "fixtures/cube-20mm.stl"]);
     let doc: serde_json::Value = serde_json::from_slice(&quote.stdout).expect("json");
     let carried = doc["price"]["pricing_version"].as_str().expect("version");
-    assert!(v.starts_with(&format!("pricing {}", env!("CARGO_PKG_VERSION"))), "{v}");
+    assert!(
+        v.starts_with(&format!("pricing {}", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
     assert!(v.contains(carried), "{v} does not name {carried}");
     assert!(v.contains("price book"), "{v}");
 }
@@ -243,7 +255,16 @@ fn the_queue_commands_exit_1_when_redis_is_unreachable() {
             .args(["--redis", "redis://127.0.0.1:1"])
             .output()
             .expect("runs");
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).starts_with("error: "), "{}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).starts_with("error: "),
+            "{}",
+            text(&out.stderr)
+        );
     }
 }

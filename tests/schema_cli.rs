@@ -71,7 +71,13 @@ fn real_output_validates() {
     let mut split = vec!["quote", "--json", "--split-bodies", "--machine", "fuse1"];
     split.extend(FILES);
     assert_eq!(validate("quote", &split), FILES.len());
-    let resin = ["quote", "--json", "--material", "standard-resin", "fixtures/cube-20mm.stl"];
+    let resin = [
+        "quote",
+        "--json",
+        "--material",
+        "standard-resin",
+        "fixtures/cube-20mm.stl",
+    ];
     assert_eq!(validate("quote", &resin), 1);
     let mut analyze = vec!["analyze", "--json"];
     analyze.extend(FILES);

@@ -228,7 +228,10 @@ fn plate(sizes: &[[f64; 3]]) -> Vec<u8> {
         build.push_str(&format!("  <item objectid=\"{id}\"/>\n"));
     }
     let model = write::model("millimeter", &resources, &build);
-    write::package("3D/3dmodel.model", &[("3D/3dmodel.model", model.as_bytes())])
+    write::package(
+        "3D/3dmodel.model",
+        &[("3D/3dmodel.model", model.as_bytes())],
+    )
 }
 
 /// The sum (issue 10's bar) on a committed plate: the file's total is at least the sum
@@ -236,16 +239,41 @@ fn plate(sizes: &[[f64; 3]]) -> Vec<u8> {
 #[test]
 fn a_multi_object_files_total_is_at_least_its_items_sum() {
     use pricing_core::price::{QuoteRequest, quote_bytes};
-    for name in ["several-objects.3mf", "prusaslicer-two-objects.3mf", "instances.3mf"] {
+    for name in [
+        "several-objects.3mf",
+        "prusaslicer-two-objects.3mf",
+        "instances.3mf",
+    ] {
         let bytes = std::fs::read(fixtures().join(name)).expect("fixture");
-        let doc = quote_bytes(quoter(), name, &bytes, &QuoteRequest::default(), &ReadLimits::default())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = quote_bytes(
+            quoter(),
+            name,
+            &bytes,
+            &QuoteRequest::default(),
+            &ReadLimits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(doc.items.len() >= 2 || doc.items[0].quantity >= 2, "{name}");
-        let sum: f64 = doc.items.iter().filter_map(|i| i.price.as_ref()).map(|p| p.total).sum();
-        assert!(doc.price.total >= sum - 1e-9, "{name}: {} < {sum}", doc.price.total);
+        let sum: f64 = doc
+            .items
+            .iter()
+            .filter_map(|i| i.price.as_ref())
+            .map(|p| p.total)
+            .sum();
+        assert!(
+            doc.price.total >= sum - 1e-9,
+            "{name}: {} < {sum}",
+            doc.price.total
+        );
         let lines: f64 = doc.price.lines.iter().map(|l| l.amount).sum();
-        assert!((lines - doc.price.total).abs() < 1e-6, "{name}: lines {lines}");
-        assert!(doc.estimate.is_none(), "{name}: several prints have no one estimate");
+        assert!(
+            (lines - doc.price.total).abs() < 1e-6,
+            "{name}: lines {lines}"
+        );
+        assert!(
+            doc.estimate.is_none(),
+            "{name}: several prints have no one estimate"
+        );
     }
 }
 

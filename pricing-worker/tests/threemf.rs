@@ -16,8 +16,12 @@ use pricing_worker::protocol::{Priority, Status};
 const WAIT: Duration = Duration::from_secs(60);
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/3mf").join(name))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/3mf")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]

@@ -51,15 +51,16 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
         &files,
         "analysing",
         |input| {
-            load(input, &args.scaling, &args.limits, &args.items)
-                .map(|f| AnalysisDocument::new(&f))
+            load(input, &args.scaling, &args.limits, &args.items).map(|f| AnalysisDocument::new(&f))
         },
         |input, result, took| match result {
             Ok(doc) => {
                 if args.json {
                     match serde_json::to_string(&doc) {
                         Ok(s) => output::println(&s),
-                        Err(e) => output::error(Some(&input.name), &format!("cannot write JSON: {e}")),
+                        Err(e) => {
+                            output::error(Some(&input.name), &format!("cannot write JSON: {e}"))
+                        }
                     }
                 } else {
                     if many {
@@ -209,7 +210,10 @@ fn table(out: &mut String, indent: &str, a: &Analysis) {
     }
     if !output::quiet() {
         for w in &a.warnings {
-            out.push_str(&format!("{indent}{}\n", output::warning_line(Stream::Stdout, w)));
+            out.push_str(&format!(
+                "{indent}{}\n",
+                output::warning_line(Stream::Stdout, w)
+            ));
         }
     }
 }

@@ -23,9 +23,8 @@ pub fn progress_bar(n: usize, verb: &str) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(n as u64);
-    let template = format!(
-        "{{spinner}} {verb} [{{bar:30}}] {{pos}}/{{len}} files, ETA {{eta}} {{wide_msg}}"
-    );
+    let template =
+        format!("{{spinner}} {verb} [{{bar:30}}] {{pos}}/{{len}} files, ETA {{eta}} {{wide_msg}}");
     if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }

@@ -58,7 +58,11 @@ enum Profile {
 }
 
 impl Profile {
-    fn estimate(&self, part: &pricing_core::analysis::Part, supports: bool) -> Result<Estimate, pricing_core::estimate::EstimateError> {
+    fn estimate(
+        &self,
+        part: &pricing_core::analysis::Part,
+        supports: bool,
+    ) -> Result<Estimate, pricing_core::estimate::EstimateError> {
         match self {
             Profile::Fdm(p) => fdm::estimate(part, p, supports),
             Profile::Sla(p) => sla::estimate(part, p, supports),
@@ -135,9 +139,14 @@ pub fn run(args: &EstimateArgs) -> i32 {
             Ok(doc) => {
                 let elapsed_ms = took.as_secs_f64() * 1000.0;
                 if args.json {
-                    match serde_json::to_string(&Line { doc: &doc, elapsed_ms }) {
+                    match serde_json::to_string(&Line {
+                        doc: &doc,
+                        elapsed_ms,
+                    }) {
                         Ok(s) => output::println(&s),
-                        Err(e) => output::error(Some(&input.name), &format!("cannot write JSON: {e}")),
+                        Err(e) => {
+                            output::error(Some(&input.name), &format!("cannot write JSON: {e}"))
+                        }
                     }
                 } else {
                     if many {
@@ -222,7 +231,12 @@ fn table(
     ));
     line(format!("{:<20} {:>10} {:>10}", "role", "mm³", "time"));
     for (role, f) in &e.by_role {
-        line(format!("{:<20} {:>10.0} {:>10}", role.as_str(), f.mm3, hms(f.seconds)));
+        line(format!(
+            "{:<20} {:>10.0} {:>10}",
+            role.as_str(),
+            f.mm3,
+            hms(f.seconds)
+        ));
     }
     if !output::quiet() {
         for w in item.analysis.warnings.iter().chain(&e.warnings) {

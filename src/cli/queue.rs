@@ -242,7 +242,10 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
             }
             outln!(
                 "{:<8} {:>10} {:>10} {:>10}",
-                "stream", "length", "lag", "pending"
+                "stream",
+                "length",
+                "lag",
+                "pending"
             );
             for p in Priority::ALL {
                 let i = p.index();

@@ -131,7 +131,12 @@ fn check_names(book: &PriceBook, args: &QuoteArgs) -> Result<(), String> {
     {
         return Err(QuoteError::UnknownMaterial {
             name: m.clone(),
-            known: book.materials.keys().cloned().collect::<Vec<_>>().join(", "),
+            known: book
+                .materials
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
         }
         .to_string());
     }
@@ -167,7 +172,9 @@ fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<(), String> {
     if used.is_empty() {
         return Err(format!(
             "--profile and --set give an FDM profile, and {} is not an FDM machine",
-            args.machine.as_deref().unwrap_or("the price book has no FDM machine: it")
+            args.machine
+                .as_deref()
+                .unwrap_or("the price book has no FDM machine: it")
         ));
     }
     output::warn(&Warning::new(
@@ -218,8 +225,9 @@ fn run_batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &
             }
             if args.json {
                 output::println(&match &result {
-                    Ok(doc) => serde_json::to_string(doc)
-                        .unwrap_or_else(|e| Failure::new("internal", e.to_string()).json(&input.name)),
+                    Ok(doc) => serde_json::to_string(doc).unwrap_or_else(|e| {
+                        Failure::new("internal", e.to_string()).json(&input.name)
+                    }),
                     Err(f) => f.json(&input.name),
                 });
             } else if args.csv {
@@ -299,7 +307,11 @@ mod csv {
 
     fn item_row(file: &str, doc: &QuoteDocument, item: &ItemDocument) -> Vec<String> {
         let a = &item.analysis;
-        let mut row = vec![file.to_string(), item.name.clone(), item.quantity.to_string()];
+        let mut row = vec![
+            file.to_string(),
+            item.name.clone(),
+            item.quantity.to_string(),
+        ];
         match (&item.price, &item.estimate) {
             (Some(q), Some(e)) => row.extend([
                 q.material.clone(),

@@ -92,8 +92,8 @@ pub fn analyze_file(
     let declared = loaded.declared_unit;
     // An item without a mesh of its own is the whole file; only a file of several
     // prints needs that mesh again after the whole is analysed.
-    let whole_mesh = (!one_print && items.iter().any(|i| i.mesh.is_none()))
-        .then(|| loaded.mesh.clone());
+    let whole_mesh =
+        (!one_print && items.iter().any(|i| i.mesh.is_none())).then(|| loaded.mesh.clone());
     let whole = analysis::analyze_loaded_with(loaded, scaling, cancel)?;
     let base = base_name(file);
     let name_of = |i: usize, item: &mesh::Item| {
@@ -124,7 +124,10 @@ pub fn analyze_file(
     let mut whole = whole;
     // The whole file's "several shells, priced as one print" is not true of a file
     // priced item by item.
-    whole.analysis.warnings.retain(|w| w.code != "multiple_bodies");
+    whole
+        .analysis
+        .warnings
+        .retain(|w| w.code != "multiple_bodies");
     // Without a declared unit the whole file's unit (detected or given) is every
     // body's: the factor is applied as is and the report is the file's.
     let item_scaling = match declared {
@@ -403,7 +406,10 @@ pub fn order_price(quoter: &Quoter, items: &[ItemDocument]) -> Quote {
         }
     }
     let total_steps: i64 = quotes.iter().map(|q| steps(q.total)).sum();
-    let quantity: u32 = quotes.iter().map(|q| q.quantity).fold(0, u32::saturating_add);
+    let quantity: u32 = quotes
+        .iter()
+        .map(|q| q.quantity)
+        .fold(0, u32::saturating_add);
     let joined = |f: &dyn Fn(&Quote) -> String| {
         let mut seen: Vec<String> = Vec::new();
         for q in &quotes {
@@ -416,9 +422,7 @@ pub fn order_price(quoter: &Quoter, items: &[ItemDocument]) -> Quote {
     };
     let first = quotes.first();
     Quote {
-        unit_price: money(steps(
-            money(total_steps) / f64::from(quantity.max(1)),
-        )),
+        unit_price: money(steps(money(total_steps) / f64::from(quantity.max(1)))),
         quantity,
         total: money(total_steps),
         currency: book.currency.clone(),

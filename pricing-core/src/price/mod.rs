@@ -32,9 +32,9 @@ pub use book::{
     PriceBookErrors, Process, QuantityTier,
 };
 pub use document::{
-    AnalysedFile, AnalysedItem, AnalysisDocument, EstimateDocument, ItemDocument,
-    QuoteDocument, analyze_file, estimate_file, order_price, quote_bytes, quote_bytes_with,
-    quote_file, quote_loaded, quote_part,
+    AnalysedFile, AnalysedItem, AnalysisDocument, EstimateDocument, ItemDocument, QuoteDocument,
+    analyze_file, estimate_file, order_price, quote_bytes, quote_bytes_with, quote_file,
+    quote_loaded, quote_part,
 };
 pub use quote::{Quote, QuoteLine, Quoter};
 
