@@ -149,13 +149,10 @@ pub fn units_line(u: &UnitsReport) -> String {
 }
 
 fn unit_of_scale(scale: f64) -> &'static str {
-    match scale {
-        s if s == 1.0 => "mm",
-        s if s == 10.0 => "cm",
-        s if s == 1000.0 => "m",
-        s if s == 25.4 => "inch",
-        _ => "a unit",
-    }
+    [(1.0, "mm"), (10.0, "cm"), (1000.0, "m"), (25.4, "inch")]
+        .iter()
+        .find(|(f, _)| *f == scale)
+        .map_or("a unit", |(_, name)| name)
 }
 
 fn table(out: &mut String, indent: &str, a: &Analysis) {
