@@ -39,7 +39,7 @@ fn without_the_flag_a_multi_body_stl_is_one_print() {
     let v = doc(&["quote", "--json", "fixtures/corpus/multibody.stl"]);
     assert_eq!(items(&v).len(), 1);
     let only = &items(&v)[0];
-    assert_eq!(only["name"], "multibody.stl");
+    assert_eq!(only["name"], "#1");
     assert_eq!(only["price"], v["price"], "the one item is the file");
     assert_eq!(only["estimate"], v["estimate"]);
     assert_eq!(only["analysis"], v["analysis"]);
@@ -68,7 +68,7 @@ fn split_bodies_makes_each_body_an_item_with_its_own_price() {
         "{volume} vs {whole_volume}"
     );
     for (n, i) in it.iter().enumerate() {
-        assert_eq!(i["name"], format!("multibody.stl #{}", n + 1));
+        assert_eq!(i["name"], format!("#{}", n + 1));
         assert_eq!(i["quantity"], 1);
         assert_eq!(i["analysis"]["shells"], 1);
         assert_eq!(
@@ -245,7 +245,7 @@ fn csv_gives_one_row_per_item() {
         .expect("item column");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     let items: Vec<&str> = rows.iter().map(|r| &r[item]).collect();
-    assert_eq!(items, ["Plate", "Bracket", "Post", "cube-20mm.stl"]);
+    assert_eq!(items, ["Plate", "Bracket", "Post", "#1"]);
 }
 
 #[test]

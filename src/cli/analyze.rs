@@ -45,6 +45,8 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
     let started = Instant::now();
     let mut failed = 0;
     let many = files.len() > 1;
+    // A blank line between reports, not before the first.
+    let mut reported = 0;
     // Only the documents travel to the printing thread: each file's repaired meshes are
     // dropped as soon as it is measured, so a folder of large files does not pile up.
     batch::stream(
@@ -63,9 +65,10 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
                         }
                     }
                 } else {
-                    if many {
+                    if reported > 0 {
                         output::println("");
                     }
+                    reported += 1;
                     output::print(&report(&doc));
                 }
                 if output::verbose() {

@@ -127,6 +127,8 @@ pub fn run(args: &EstimateArgs) -> i32 {
     let supports = args.supports == OnOff::On;
     let mut failed = 0;
     let many = files.len() > 1;
+    // A blank line between reports, not before the first.
+    let mut reported = 0;
     batch::stream(
         &files,
         "estimating",
@@ -149,9 +151,10 @@ pub fn run(args: &EstimateArgs) -> i32 {
                         }
                     }
                 } else {
-                    if many {
+                    if reported > 0 {
                         output::println("");
                     }
+                    reported += 1;
                     output::print(&report(&doc, profile.filament_diameter(), elapsed_ms));
                 }
             }

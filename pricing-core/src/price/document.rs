@@ -38,7 +38,7 @@ use crate::price::{Quote, QuoteLine};
 /// item is the whole file, whose part is [`AnalysedFile::whole`]).
 #[derive(Debug, Clone)]
 pub struct AnalysedItem {
-    /// The name the file gives it, else one made from the file name (`cube.stl #2`).
+    /// The name the file gives it, else `#n` for the n-th item.
     pub name: String,
     /// The 3MF part number, when there is one.
     pub part_number: Option<String>,
@@ -72,11 +72,6 @@ impl AnalysedFile {
     }
 }
 
-/// The file name without its folders, for naming items the file leaves unnamed.
-fn base_name(file: &str) -> &str {
-    file.rsplit(['/', '\\']).next().unwrap_or(file)
-}
-
 /// Analyses a read file: the whole mesh, and each item's own mesh when the file has more
 /// than one print (see the module doc for units). A one-print file's item is the whole
 /// file and is not analysed twice.
@@ -95,18 +90,13 @@ pub fn analyze_file(
     let whole_mesh =
         (!one_print && items.iter().any(|i| i.mesh.is_none())).then(|| loaded.mesh.clone());
     let whole = analysis::analyze_loaded_with(loaded, scaling, cancel)?;
-    let base = base_name(file);
     let name_of = |i: usize, item: &mesh::Item| {
         item.name
             .clone()
             .or_else(|| item.part_number.clone())
-            .unwrap_or_else(|| {
-                if one_print {
-                    base.to_string()
-                } else {
-                    format!("{base} #{}", i + 1)
-                }
-            })
+            // Not the file name: the worker's cache gives one document to every job with
+            // the same bytes, whatever each job names its file.
+            .unwrap_or_else(|| format!("#{}", i + 1))
     };
     if one_print {
         let item = &items[0];
@@ -170,8 +160,7 @@ pub fn analyze_file(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemDocument {
-    /// The name the file gives the item (3MF object, OBJ group), else the file name with
-    /// `#n` for the n-th body.
+    /// The name the file gives the item (3MF object, OBJ group), else `#n` for the n-th item.
     pub name: String,
     /// The 3MF part number, when the file has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -503,7 +492,7 @@ pub fn quote_part(
     let (estimate, price) = quoter.quote_with_cancel(&part, request, cancel)?;
     Ok(QuoteDocument::one_print(
         file,
-        base_name(file),
+        "#1",
         part.analysis,
         estimate,
         price,
