@@ -161,7 +161,7 @@ fn the_table_reads_like_a_report() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("NOT watertight"), "{text}");
-    assert!(text.contains("warning [open_edges]"), "{text}");
+    assert!(text.contains("warning[open_edges]: "), "{text}");
 }
 
 #[test]

@@ -273,7 +273,7 @@ fn batch_goes_on_after_a_failed_file() {
         csv.lines()
             .next()
             .unwrap_or_default()
-            .starts_with("file,material,machine")
+            .starts_with("file,item,quantity,material,machine")
     );
 
     let out = pricing(&["quote", d]);

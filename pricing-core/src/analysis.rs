@@ -34,6 +34,7 @@ pub const NO_VOLUME_THICKNESS_MM: f64 = 0.05;
 pub const UNCERTAIN_UNITS: f64 = 0.6;
 
 /// The unit decision as reported.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitsReport {
     /// The unit the geometry suggests, or, for a file that declares its unit (3MF), that
@@ -51,6 +52,7 @@ pub struct UnitsReport {
 }
 
 /// An axis-aligned box in millimetres.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BoundingBox {
     /// Lowest corner.
@@ -62,6 +64,7 @@ pub struct BoundingBox {
 }
 
 /// Everything measured about one mesh, in millimetres.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Analysis {
     /// The format read.

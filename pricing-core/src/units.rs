@@ -20,6 +20,7 @@
 use serde::Serialize;
 
 /// A length unit a file may be drawn in.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {

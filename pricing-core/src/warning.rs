@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 /// A problem found on the way, as a stable code and a message for people.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
     /// Stable machine-readable code, e.g. `open_edges`.

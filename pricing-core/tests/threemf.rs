@@ -209,3 +209,103 @@ proptest! {
         prop_assert_eq!(part.analysis.repairs.flipped_shells, 0);
     }
 }
+
+fn quoter() -> &'static pricing_core::price::Quoter {
+    static Q: std::sync::OnceLock<pricing_core::price::Quoter> = std::sync::OnceLock::new();
+    Q.get_or_init(|| pricing_core::price::Quoter::new(pricing_core::price::PriceBook::embedded()))
+}
+
+/// A plate of `sizes.len()` cuboids side by side, each its own object and build item.
+fn plate(sizes: &[[f64; 3]]) -> Vec<u8> {
+    let mut resources = String::new();
+    let mut build = String::new();
+    let mut x = 0.0;
+    for (i, s) in sizes.iter().enumerate() {
+        let id = i as u32 + 1;
+        let cube = generate::cuboid([x, 0.0, 0.0], [x + s[0], s[1], s[2]]);
+        x += s[0] + 5.0;
+        resources.push_str(&write::mesh_object(id, Some(&format!("part {id}")), &cube));
+        build.push_str(&format!("  <item objectid=\"{id}\"/>\n"));
+    }
+    let model = write::model("millimeter", &resources, &build);
+    write::package(
+        "3D/3dmodel.model",
+        &[("3D/3dmodel.model", model.as_bytes())],
+    )
+}
+
+/// The sum (issue 10's bar) on a committed plate: the file's total is at least the sum
+/// of its items' totals.
+#[test]
+fn a_multi_object_files_total_is_at_least_its_items_sum() {
+    use pricing_core::price::{QuoteRequest, quote_bytes};
+    for name in [
+        "several-objects.3mf",
+        "prusaslicer-two-objects.3mf",
+        "instances.3mf",
+    ] {
+        let bytes = std::fs::read(fixtures().join(name)).expect("fixture");
+        let doc = quote_bytes(
+            quoter(),
+            name,
+            &bytes,
+            &QuoteRequest::default(),
+            &ReadLimits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(doc.items.len() >= 2 || doc.items[0].quantity >= 2, "{name}");
+        let sum: f64 = doc
+            .items
+            .iter()
+            .filter_map(|i| i.price.as_ref())
+            .map(|p| p.total)
+            .sum();
+        assert!(
+            doc.price.total >= sum - 1e-9,
+            "{name}: {} < {sum}",
+            doc.price.total
+        );
+        let lines: f64 = doc.price.lines.iter().map(|l| l.amount).sum();
+        assert!(
+            (lines - doc.price.total).abs() < 1e-6,
+            "{name}: lines {lines}"
+        );
+        assert!(
+            doc.estimate.is_none(),
+            "{name}: several prints have no one estimate"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Any plate of 2–4 objects: the order total is the sum of the item totals (no
+    /// order-level fee), each item priced as the STL of its own mesh would be.
+    #[test]
+    fn a_plates_total_is_the_sum_of_its_items_priced_alone(
+        sizes in prop::collection::vec(prop::array::uniform3(2.0f64..40.0), 2..5),
+        quantity in 1u32..30,
+    ) {
+        use pricing_core::price::{QuoteRequest, quote_bytes};
+        let request = QuoteRequest { quantity, ..QuoteRequest::default() };
+        let doc = quote_bytes(quoter(), "plate.3mf", &plate(&sizes), &request, &ReadLimits::default())
+            .expect("quotes");
+        prop_assert_eq!(doc.items.len(), sizes.len());
+        let mut sum = 0.0;
+        let mut x = 0.0;
+        for (item, s) in doc.items.iter().zip(&sizes) {
+            // Where `plate` put it, so the slicer sees the same coordinates.
+            let alone = generate::cuboid([x, 0.0, 0.0], [x + s[0], s[1], s[2]]);
+            x += s[0] + 5.0;
+            let stl = quote_bytes(quoter(), "alone.stl", &stl_binary::write(&alone), &QuoteRequest { scale: Some(1.0), ..request.clone() }, &ReadLimits::default())
+                .expect("quotes");
+            let price = item.price.as_ref().expect("priced");
+            prop_assert_eq!(price.total, stl.price.total);
+            prop_assert_eq!(item.quantity, quantity);
+            sum += price.total;
+        }
+        prop_assert!(doc.price.total >= sum - 1e-9);
+        prop_assert!((doc.price.total - sum).abs() < 1e-6);
+    }
+}

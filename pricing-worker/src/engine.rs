@@ -20,7 +20,7 @@ use crate::sanitize;
 /// Part of the content-cache key: a cached result is only reused by the same engine.
 /// The embedded price book is compiled in, so the crate version pins it; bump the suffix
 /// when the output changes without a version bump.
-pub const ENGINE_VERSION: &str = concat!("quote/", env!("CARGO_PKG_VERSION"), "/2");
+pub const ENGINE_VERSION: &str = concat!("quote/", env!("CARGO_PKG_VERSION"), "/3");
 
 /// Why the engine could not price a model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +106,7 @@ pub struct PricedQuote {
     analysis: Box<RawValue>,
     estimate: Box<RawValue>,
     price: Box<RawValue>,
+    items: Box<RawValue>,
 }
 
 /// A [`PricedQuote`] with its file name: serialises exactly as [`QuoteDocument`] does.
@@ -115,6 +116,7 @@ pub struct NamedQuote<'a> {
     analysis: &'a RawValue,
     estimate: &'a RawValue,
     price: &'a RawValue,
+    items: &'a RawValue,
 }
 
 impl PricedQuote {
@@ -130,6 +132,7 @@ impl PricedQuote {
             analysis: raw(serde_json::value::to_raw_value(&doc.analysis))?,
             estimate: raw(serde_json::value::to_raw_value(&doc.estimate))?,
             price: raw(serde_json::value::to_raw_value(&doc.price))?,
+            items: raw(serde_json::value::to_raw_value(&doc.items))?,
         })
     }
 
@@ -140,6 +143,7 @@ impl PricedQuote {
             analysis: &self.analysis,
             estimate: &self.estimate,
             price: &self.price,
+            items: &self.items,
         }
     }
 

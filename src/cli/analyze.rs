@@ -1,129 +1,172 @@
-//! `pricing analyze`: measure mesh files.
+//! `pricing analyze`: measure mesh files and their items.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use pricing_core::analysis::Analysis;
-use pricing_core::mesh::MeshError;
-use rayon::prelude::*;
-use serde::Serialize;
+use pricing_core::analysis::{Analysis, UnitsReport};
+use pricing_core::price::AnalysisDocument;
 
+use super::output::{self, Stream};
 use super::{
-    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, expand_inputs,
-    load_part, progress_bar,
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ItemArgs, LimitArgs, ScalingArgs, batch, inputs, load,
 };
 
 /// Arguments of `pricing analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Mesh files (binary or ASCII STL, OBJ, 3MF; STL and OBJ gzip-compressed too) or directories to
-    /// search for them.
+    /// Mesh files (binary or ASCII STL, OBJ, 3MF; STL and OBJ gzip-compressed too) or
+    /// directories to search for them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub scaling: ScalingArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// One JSON object per file, one per line.
+    #[command(flatten)]
+    pub items: ItemArgs,
+    /// One JSON object per file, one per line, each written as soon as it is done.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Serialize)]
-struct Line<'a> {
-    file: String,
-    #[serde(flatten)]
-    analysis: &'a Analysis,
 }
 
 /// Runs the command; returns the exit code.
 ///
 /// Directories are searched for meshes. Files are analysed in parallel and reported in
-/// the order given; a file that fails is reported and the others go on.
+/// the order given as they are done; a file that fails is reported and the others go on.
 pub fn run(args: &AnalyzeArgs) -> i32 {
-    let files = match expand_inputs(&args.files) {
+    let files = match inputs::expand(&args.files) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            output::error(None, &msg);
             return EXIT_USAGE;
         }
     };
-    let bar = progress_bar(files.len(), "analysing");
     let started = Instant::now();
-    // Only the analysis is kept: the repaired mesh of each file is dropped at once, so a
-    // folder of large files does not pile up in memory.
-    let results: Vec<Result<Analysis, MeshError>> = files
-        .par_iter()
-        .map(|path| {
-            let r = load_part(path, args.scaling.scaling(), &args.limits).map(|part| part.analysis);
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-
     let mut failed = 0;
-    for (path, result) in files.iter().zip(&results) {
-        let file = path.display().to_string();
-        match result {
-            Ok(analysis) => {
+    let many = files.len() > 1;
+    // A blank line between reports, not before the first.
+    let mut reported = 0;
+    // Only the documents travel to the printing thread: each file's repaired meshes are
+    // dropped as soon as it is measured, so a folder of large files does not pile up.
+    batch::stream(
+        &files,
+        "analysing",
+        |input| {
+            load(input, &args.scaling, &args.limits, &args.items).map(|f| AnalysisDocument::new(&f))
+        },
+        |input, result, took| match result {
+            Ok(doc) => {
                 if args.json {
-                    let line = Line { file, analysis };
-                    match serde_json::to_string(&line) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => eprintln!("{}: cannot write JSON: {e}", path.display()),
+                    match serde_json::to_string(&doc) {
+                        Ok(s) => output::println(&s),
+                        Err(e) => {
+                            output::error(Some(&input.name), &format!("cannot write JSON: {e}"))
+                        }
                     }
                 } else {
-                    if files.len() > 1 {
-                        println!();
+                    if reported > 0 {
+                        output::println("");
                     }
-                    print!("{}", table(&file, analysis));
+                    reported += 1;
+                    output::print(&report(&doc));
+                }
+                if output::verbose() {
+                    output::eprintln(&format!(
+                        "{}: analysed in {:.1} ms",
+                        input.name,
+                        took.as_secs_f64() * 1000.0
+                    ));
                 }
             }
-            Err(e) => {
+            Err(f) => {
                 failed += 1;
                 if args.json {
-                    println!("{}", error_json(&file, e.code(), &e.to_string()));
+                    output::println(&f.json(&input.name));
                 }
-                eprintln!("error: {file}: {e}");
+                output::error(Some(&input.name), &f.message);
             }
-        }
-    }
-    if files.len() > 1 {
+        },
+    );
+    if many {
         let summary = format!(
             "analysed {} of {} files in {:.2} s, {failed} failed",
             files.len() - failed,
             files.len(),
             started.elapsed().as_secs_f64()
         );
-        // JSON output keeps stdout to one object per file.
         if args.json {
-            eprintln!("{summary}");
-        } else {
-            println!("\n{summary}");
+            // JSON output keeps stdout to one object per file.
+            output::summary(&summary);
+        } else if !output::quiet() {
+            output::println(&format!("\n{summary}"));
         }
     }
     if failed == 0 { EXIT_OK } else { EXIT_BAD_MESH }
 }
 
-/// The readable report for one file.
-pub fn table(file: &str, a: &Analysis) -> String {
+/// The readable report of one file: the whole file, then each item when it has several.
+pub fn report(doc: &AnalysisDocument) -> String {
+    let mut out = format!("{}\n", doc.file);
+    table(&mut out, "  ", &doc.analysis);
+    if doc.items.len() > 1 || doc.items.iter().any(|i| i.quantity > 1) {
+        out.push_str(&format!("  items          {}\n", doc.items.len()));
+        for item in &doc.items {
+            out.push_str(&format!("  item {} × {}\n", item.quantity, item.name));
+            table(&mut out, "      ", &item.analysis);
+        }
+    }
+    out
+}
+
+/// How the units were decided, in words: what the file declares, what the user gave,
+/// or what was detected (and with `-v`, why).
+pub fn units_line(u: &UnitsReport) -> String {
+    let line = match u.source {
+        "file" => format!(
+            "{} declared by the file, ×{} to mm [file]",
+            u.detected, u.scale_to_mm
+        ),
+        "units" => format!(
+            "{} given by --units, ×{} to mm [units]",
+            unit_of_scale(u.scale_to_mm),
+            u.scale_to_mm
+        ),
+        "scale" => format!("×{} to mm given by --scale [scale]", u.scale_to_mm),
+        _ => format!(
+            "{} detected (confidence {:.2}), ×{} to mm [detected]",
+            u.detected, u.confidence, u.scale_to_mm
+        ),
+    };
+    let mut line = line;
+    if matches!(u.source, "units" | "scale") && !u.reason.starts_with("the file declares") {
+        line.push_str(&format!(
+            "; the geometry suggests {} (confidence {:.2})",
+            u.detected, u.confidence
+        ));
+    }
+    if output::verbose() {
+        line.push_str(&format!(" ({})", u.reason));
+    }
+    line
+}
+
+fn unit_of_scale(scale: f64) -> &'static str {
+    [(1.0, "mm"), (10.0, "cm"), (1000.0, "m"), (25.4, "inch")]
+        .iter()
+        .find(|(f, _)| *f == scale)
+        .map_or("a unit", |(_, name)| name)
+}
+
+fn table(out: &mut String, indent: &str, a: &Analysis) {
     let s = a.bbox_mm.size;
-    let mut out = format!("{file}\n");
-    let mut row = |k: &str, v: String| out.push_str(&format!("  {k:<14} {v}\n"));
+    let mut row = |k: &str, v: String| out.push_str(&format!("{indent}{k:<14} {v}\n"));
     row("format", a.format.to_string());
     row(
         "triangles",
         format!("{} ({} vertices)", a.triangles, a.vertices),
     );
-    row(
-        "units",
-        format!(
-            "{} detected (confidence {:.2}), ×{} to mm [{}]",
-            a.units.detected, a.units.confidence, a.units.scale_to_mm, a.units.source
-        ),
-    );
+    row("units", units_line(&a.units));
     row(
         "size",
         format!("{:.2} × {:.2} × {:.2} mm", s[0], s[1], s[2]),
@@ -165,8 +208,12 @@ pub fn table(file: &str, a: &Analysis) -> String {
     if a.warnings.is_empty() {
         row("warnings", "none".into());
     }
-    for w in &a.warnings {
-        out.push_str(&format!("  warning [{}] {}\n", w.code, w.message));
+    if !output::quiet() {
+        for w in &a.warnings {
+            out.push_str(&format!(
+                "{indent}{}\n",
+                output::warning_line(Stream::Stdout, w)
+            ));
+        }
     }
-    out
 }

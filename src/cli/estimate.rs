@@ -1,30 +1,37 @@
-//! `pricing estimate`: the FDM or resin estimate for one file.
+//! `pricing estimate`: the FDM or resin estimate of files, item by item.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
 use pricing_core::calibration::MachineCalibration;
 use pricing_core::estimate::{Estimate, fdm, sla};
-use pricing_core::profile::fdm::FdmProfile;
+use pricing_core::price::{EstimateDocument, ItemDocument, estimate_file};
 use pricing_core::profile::sla::SlaProfile;
+use serde::Serialize;
 
-use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, load_part};
+use super::output::{self, Stream};
+use super::profile_args::ProfileArgs;
+use super::{
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
+    inputs, load,
+};
 
 /// Arguments of `pricing estimate`.
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// Mesh file (binary or ASCII STL, OBJ; gzip-compressed too).
-    pub file: PathBuf,
+    /// Mesh files (binary or ASCII STL, OBJ, 3MF; gzip-compressed too) or directories
+    /// to search for them.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
     /// How file units become millimetres.
     #[command(flatten)]
     pub scaling: ScalingArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Printer profile: a PrusaSlicer `.ini` or the project's `.toml` (default: the
-    /// reference profile of the technology).
-    #[arg(long)]
-    pub profile: Option<PathBuf>,
+    #[command(flatten)]
+    pub items: ItemArgs,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// A printer calibration from `pricing calibrate` (FDM): its profile (unless
     /// `--profile` is given) and its constants, applied to the estimate.
     #[arg(long, value_name = "FILE.toml")]
@@ -35,7 +42,7 @@ pub struct EstimateArgs {
     /// Generate supports under overhangs.
     #[arg(long, value_enum, default_value_t = OnOff::On)]
     pub supports: OnOff,
-    /// Print one JSON object instead of a table.
+    /// One JSON object per file, one per line, each written as soon as it is done.
     #[arg(long)]
     pub json: bool,
 }
@@ -49,158 +56,232 @@ pub enum Tech {
     Sla,
 }
 
-/// `on` or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnOff {
-    /// Enabled.
-    On,
-    /// Disabled.
-    Off,
+/// The profile the files are estimated with.
+enum Profile {
+    Fdm(
+        Box<pricing_core::profile::fdm::FdmProfile>,
+        Option<Box<MachineCalibration>>,
+    ),
+    Sla(Box<SlaProfile>),
+}
+
+impl Profile {
+    fn estimate(
+        &self,
+        part: &pricing_core::analysis::Part,
+        supports: bool,
+    ) -> Result<Estimate, pricing_core::estimate::EstimateError> {
+        match self {
+            Profile::Fdm(p, calibration) => {
+                let mut e = fdm::estimate(part, p, supports)?;
+                if let Some(c) = calibration {
+                    c.apply(&mut e);
+                }
+                Ok(e)
+            }
+            Profile::Sla(p) => sla::estimate(part, p, supports),
+        }
+    }
+
+    fn filament_diameter(&self) -> Option<f64> {
+        match self {
+            Profile::Fdm(p, _) => Some(p.filament_diameter),
+            Profile::Sla(_) => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(flatten)]
+    doc: &'a EstimateDocument,
+    /// Wall time of this file, ms (the estimate document itself holds no timings).
+    elapsed_ms: f64,
+}
+
+fn profile(args: &EstimateArgs) -> Result<Profile, String> {
+    match args.technology {
+        Tech::Fdm => {
+            let calibration = match &args.calibration {
+                Some(path) => {
+                    let (c, warnings) = MachineCalibration::load(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    for w in warnings
+                        .iter()
+                        .filter(|w| w.code == "calibration_engine_version")
+                    {
+                        output::warn(w);
+                    }
+                    Some(Box::new(c))
+                }
+                None => None,
+            };
+            let p = match &calibration {
+                // The calibration carries the profile it was learnt with.
+                Some(c) if !args.profile.given() => c.profile.clone(),
+                _ => {
+                    let (p, warnings) = args.profile.fdm().map_err(|e| e.to_string())?;
+                    for w in &warnings {
+                        output::warn(w);
+                    }
+                    p
+                }
+            };
+            Ok(Profile::Fdm(Box::new(p), calibration))
+        }
+        Tech::Sla if args.calibration.is_some() => {
+            Err("--calibration applies to FDM printers (calibrated from their G-code)".into())
+        }
+        Tech::Sla => {
+            if !args.profile.set.is_empty() || !args.profile.preset.is_empty() {
+                return Err("--set and --preset take FDM keys; a resin profile is one SLA .ini or .toml given with --profile".into());
+            }
+            match &args.profile.profile {
+                Some(p) => SlaProfile::load(p)
+                    .map(|p| Profile::Sla(Box::new(p)))
+                    .map_err(|e| format!("{}: {e}", p.display())),
+                None => Ok(Profile::Sla(Box::default())),
+            }
+        }
+    }
 }
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &EstimateArgs) -> i32 {
-    let started = Instant::now();
-    let file = args.file.display().to_string();
-    let fail = |code: &str, msg: &str, exit: i32| {
-        if args.json {
-            println!("{}", error_json(&file, code, msg));
-        } else {
-            eprintln!("error: {file}: {msg}");
+    let profile = match profile(args) {
+        Ok(p) => p,
+        Err(msg) => {
+            output::error(None, &msg);
+            return EXIT_USAGE;
         }
-        exit
+    };
+    let files = match inputs::expand(&args.files) {
+        Ok(f) => f,
+        Err(msg) => {
+            output::error(None, &msg);
+            return EXIT_USAGE;
+        }
     };
     let supports = args.supports == OnOff::On;
-    let (est, part, filament_diameter) = match args.technology {
-        Tech::Fdm => {
-            let calibration = match &args.calibration {
-                Some(p) => match MachineCalibration::load(p) {
-                    Ok(loaded) => Some(loaded),
-                    Err(e) => return fail(e.code(), &e.to_string(), EXIT_USAGE),
-                },
-                None => None,
-            };
-            let profile = match &args.profile {
-                // The loader's warnings (unknown and unmodelled keys) are not printed yet:
-                // the CLI overhaul (issue 9) adds them to the output.
-                Some(p) => match FdmProfile::load(p) {
-                    Ok(loaded) => loaded.profile,
-                    Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
-                },
-                None => match &calibration {
-                    Some((c, _)) => c.profile.clone(),
-                    None => FdmProfile::default(),
-                },
-            };
-            let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
-                Ok(p) => p,
-                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
-            };
-            match fdm::estimate(&part, &profile, supports) {
-                Ok(mut e) => {
-                    if let Some((c, warnings)) = &calibration {
-                        c.apply(&mut e);
-                        // Profile-key warnings stay unprinted, as for --profile above.
-                        e.warnings.extend(
-                            warnings
-                                .iter()
-                                .filter(|w| w.code == "calibration_engine_version")
-                                .cloned(),
-                        );
+    let mut failed = 0;
+    let many = files.len() > 1;
+    // A blank line between reports, not before the first.
+    let mut reported = 0;
+    batch::stream(
+        &files,
+        "estimating",
+        |input| {
+            let file = load(input, &args.scaling, &args.limits, &args.items)?;
+            estimate_file(&file, |part| profile.estimate(part, supports))
+                .map_err(|e| Failure::quote(&e))
+        },
+        |input, result, took| match result {
+            Ok(doc) => {
+                let elapsed_ms = took.as_secs_f64() * 1000.0;
+                if args.json {
+                    match serde_json::to_string(&Line {
+                        doc: &doc,
+                        elapsed_ms,
+                    }) {
+                        Ok(s) => output::println(&s),
+                        Err(e) => {
+                            output::error(Some(&input.name), &format!("cannot write JSON: {e}"))
+                        }
                     }
-                    (e, part, Some(profile.filament_diameter))
+                } else {
+                    if reported > 0 {
+                        output::println("");
+                    }
+                    reported += 1;
+                    output::print(&report(&doc, profile.filament_diameter(), elapsed_ms));
                 }
-                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
             }
-        }
-        Tech::Sla if args.calibration.is_some() => {
-            return fail(
-                "bad_calibration",
-                "--calibration applies to FDM printers (calibrated from their G-code)",
-                EXIT_USAGE,
-            );
-        }
-        Tech::Sla => {
-            let profile = match &args.profile {
-                Some(p) => match SlaProfile::load(p) {
-                    Ok(p) => p,
-                    Err(e) => return fail("bad_profile", &e.to_string(), EXIT_USAGE),
-                },
-                None => SlaProfile::default(),
-            };
-            let part = match load_part(&args.file, args.scaling.scaling(), &args.limits) {
-                Ok(p) => p,
-                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
-            };
-            match sla::estimate(&part, &profile, supports) {
-                Ok(e) => (e, part, None),
-                Err(e) => return fail(e.code(), &e.to_string(), EXIT_BAD_MESH),
+            Err(f) => {
+                failed += 1;
+                if args.json {
+                    output::println(&f.json(&input.name));
+                }
+                output::error(Some(&input.name), &f.message);
             }
-        }
-    };
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if args.json {
-        let out = serde_json::json!({
-            "file": file,
-            "analysis": part.analysis,
-            "estimate": est,
-            "elapsed_ms": elapsed_ms,
-        });
-        println!("{out}");
-    } else {
-        print_table(
-            &file,
-            &part.analysis.warnings,
-            &est,
-            filament_diameter,
-            elapsed_ms,
-        );
+        },
+    );
+    if many {
+        output::summary(&format!(
+            "estimated {} of {} files, {failed} failed",
+            files.len() - failed,
+            files.len()
+        ));
     }
-    EXIT_OK
+    if failed == 0 { EXIT_OK } else { EXIT_BAD_MESH }
 }
 
-fn print_table(
-    file: &str,
-    analysis_warnings: &[pricing_core::warning::Warning],
+fn hms(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The readable report of one file: its estimate, or each item's.
+fn report(doc: &EstimateDocument, filament_diameter: Option<f64>, elapsed_ms: f64) -> String {
+    let mut out = format!("{}\n", doc.file);
+    match (&doc.estimate, doc.items.as_slice()) {
+        (Some(e), [only]) => table(&mut out, "  ", only, e, filament_diameter),
+        _ => {
+            for item in &doc.items {
+                out.push_str(&format!("  item {} × {}\n", item.quantity, item.name));
+                if let Some(e) = &item.estimate {
+                    table(&mut out, "    ", item, e, filament_diameter);
+                }
+            }
+        }
+    }
+    out.push_str(&format!("  ({elapsed_ms:.0} ms)\n"));
+    out
+}
+
+fn table(
+    out: &mut String,
+    indent: &str,
+    item: &ItemDocument,
     e: &Estimate,
     filament_diameter: Option<f64>,
-    elapsed_ms: f64,
 ) {
-    let hms = |s: f64| {
-        let s = s.max(0.0).round() as u64;
-        format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
-    };
-    println!("{file}");
-    println!(
-        "  layers         {} × {:.2} mm",
+    let mut line = |s: String| out.push_str(&format!("{indent}{s}\n"));
+    line(format!(
+        "layers         {} × {:.2} mm",
         e.layers, e.layer_height_mm
-    );
-    println!("  print time     {}", hms(e.print_time_s));
+    ));
+    line(format!("print time     {}", hms(e.print_time_s)));
     match filament_diameter {
         Some(d) => {
             let filament_m = e.material_mm3 / (std::f64::consts::PI / 4.0 * d * d) / 1000.0;
-            println!(
-                "  filament       {:.0} mm³  {:.1} g  {:.2} m",
+            line(format!(
+                "filament       {:.0} mm³  {:.1} g  {:.2} m",
                 e.material_mm3, e.material_g, filament_m
-            );
+            ));
         }
-        None => println!(
-            "  resin          {:.0} mm³  {:.1} g  {:.1} ml",
+        None => line(format!(
+            "resin          {:.0} mm³  {:.1} g  {:.1} ml",
             e.material_mm3,
             e.material_g,
             e.material_mm3 / 1000.0
-        ),
+        )),
     }
-    println!(
-        "  supports       {:.0} mm³, contact area {:.0} mm²",
+    line(format!(
+        "supports       {:.0} mm³, contact area {:.0} mm²",
         e.support_mm3, e.support_contact_area_mm2
-    );
-    println!("  {:<20} {:>10} {:>10}", "role", "mm³", "time");
+    ));
+    line(format!("{:<20} {:>10} {:>10}", "role", "mm³", "time"));
     for (role, f) in &e.by_role {
-        println!("  {:<20} {:>10.0} {:>10}", role, f.mm3, hms(f.seconds));
+        line(format!(
+            "{:<20} {:>10.0} {:>10}",
+            role.as_str(),
+            f.mm3,
+            hms(f.seconds)
+        ));
     }
-    for w in analysis_warnings.iter().chain(&e.warnings) {
-        println!("  warning [{}]: {}", w.code, w.message);
+    if !output::quiet() {
+        for w in item.analysis.warnings.iter().chain(&e.warnings) {
+            line(output::warning_line(Stream::Stdout, w));
+        }
     }
-    println!("  ({elapsed_ms:.0} ms)");
 }

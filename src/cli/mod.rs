@@ -1,31 +1,40 @@
 //! The subcommands, and what they share: loading files, unit options, exit codes.
 
 pub mod analyze;
+pub mod batch;
 pub mod calibrate;
 pub mod estimate;
+pub mod generate;
+pub mod inputs;
+pub mod output;
 pub mod price_book;
+pub mod profile_args;
 pub mod queue;
 pub mod quote;
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-
 use clap::Args;
-use pricing_core::analysis::{self, Part, Scaling};
+use pricing_core::analysis::Scaling;
+use pricing_core::cancel::Cancel;
 use pricing_core::mesh::{self, MeshError, ReadLimits};
+use pricing_core::price::{AnalysedFile, QuoteError, analyze_file};
 use pricing_core::units::Unit;
+
+use inputs::Input;
 
 /// Exit code: every file was processed (warnings allowed).
 pub const EXIT_OK: i32 = 0;
+/// Exit code: the queue commands could not reach Redis or the job failed.
+pub const EXIT_QUEUE: i32 = 1;
 /// Exit code: bad usage or configuration (clap also exits with 2).
 pub const EXIT_USAGE: i32 = 2;
-/// Exit code: a file could not be read as a mesh.
+/// Exit code: a file could not be read, estimated or priced.
 pub const EXIT_BAD_MESH: i32 = 3;
 
 /// How file units become millimetres.
 #[derive(Debug, Clone, Args)]
 pub struct ScalingArgs {
-    /// Units the file is drawn in; `auto` detects them from the geometry.
+    /// Units the file is drawn in; `auto` detects them from the geometry (a 3MF declares
+    /// its own).
     #[arg(long, value_enum, default_value_t = UnitsArg::Auto, conflicts_with = "scale")]
     pub units: UnitsArg,
     /// Multiply coordinates by this factor to get millimetres (overrides --units).
@@ -95,76 +104,107 @@ impl LimitArgs {
     }
 }
 
-/// Reads and analyses one file.
-pub fn load_part(path: &Path, scaling: Scaling, limits: &LimitArgs) -> Result<Part, MeshError> {
-    let loaded = mesh::read_path(path, &limits.read_limits())?;
-    Ok(analysis::analyze_loaded(loaded, scaling))
+/// How a file becomes items.
+#[derive(Debug, Clone, Args)]
+pub struct ItemArgs {
+    /// Make each separate body of an STL or OBJ (or each OBJ object/group) an item of
+    /// its own, priced as its own line; without it such a file is one print. A 3MF's
+    /// build items are always its items.
+    #[arg(long)]
+    pub split_bodies: bool,
 }
 
-/// The JSON line written for a file that failed.
-pub fn error_json(file: &str, code: &str, message: &str) -> String {
-    serde_json::json!({"file": file, "error": {"code": code, "message": message}}).to_string()
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
 }
 
-/// File endings a directory is searched for (case-insensitive).
-const MESH_EXTENSIONS: [&str; 5] = [".stl", ".obj", ".stl.gz", ".obj.gz", ".3mf"];
+/// Why one file failed: a stable code (the JSON's `error.code`) and the message.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Stable code.
+    pub code: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
 
-/// Files as given, directories replaced by the meshes in them (recursively, sorted).
-/// A directory without meshes is a usage error: the user named the wrong folder.
-pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot list {}: {e}", p.display()))?;
-            if found.is_empty() {
-                return Err(format!(
-                    "{} holds no mesh files ({})",
-                    p.display(),
-                    MESH_EXTENSIONS.join(", ")
-                ));
-            }
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
+impl Failure {
+    /// A failure with a code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            code: code.to_string(),
+            message: message.into(),
         }
     }
-    Ok(out)
+
+    /// From a mesh error; a limit is named by the flag that raises it.
+    pub fn mesh(e: &MeshError) -> Failure {
+        Failure::new(e.code(), with_flag(e.code(), e.to_string()))
+    }
+
+    /// From a quote error (a mesh limit named by its flag, as [`Failure::mesh`]).
+    pub fn quote(e: &QuoteError) -> Failure {
+        Failure::new(e.code(), with_flag(e.code(), e.to_string()))
+    }
+
+    /// The JSON line written for a file that failed.
+    pub fn json(&self, file: &str) -> String {
+        serde_json::json!({"file": file, "error": {"code": self.code, "message": self.message}})
+            .to_string()
+    }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        // `file_type` does not follow links, so a link to a directory is not walked and
-        // a link cycle cannot recurse without end. Linked files are read as usual.
-        if entry.file_type()?.is_dir() {
-            walk(&path, out)?;
-        } else {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            if MESH_EXTENSIONS.iter().any(|e| name.ends_with(e)) {
-                out.push(path);
-            }
-        }
+/// The core's "raise the limit" names the CLI flag that does it.
+fn with_flag(code: &str, message: String) -> String {
+    let flag = match code {
+        "too_many_triangles" | "too_many_vertices" => "--max-triangles N",
+        "too_large" => "--max-file-mib MIB",
+        _ => return message,
+    };
+    if message.contains("raise the limit") {
+        message.replace("raise the limit", &format!("raise the limit with {flag}"))
+    } else {
+        format!("{message} (raise the limit with {flag})")
     }
-    Ok(())
 }
 
-/// A progress bar on stderr for batches of two or more files, hidden when stderr is not
-/// a terminal (pipes and CI logs stay clean).
-pub fn progress_bar(n: usize, verb: &str) -> indicatif::ProgressBar {
-    if n < 2 || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+/// Reads one input and measures it and its items.
+pub fn load(
+    input: &Input,
+    scaling: &ScalingArgs,
+    limits: &LimitArgs,
+    items: &ItemArgs,
+) -> Result<AnalysedFile, Failure> {
+    if let Some(problem) = &input.problem {
+        return Err(problem.clone());
     }
-    let bar = indicatif::ProgressBar::new(n as u64);
-    let template =
-        format!("{{spinner}} {verb} [{{bar:30}}] {{pos}}/{{len}} files {{elapsed_precise}}");
-    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
-        bar.set_style(style.progress_chars("=> "));
+    let mut loaded = mesh::read_path(&input.path, &limits.read_limits()).map_err(|e| {
+        // The error line names the file already: once is enough.
+        let mut f = Failure::mesh(&e);
+        f.message = f
+            .message
+            .replacen(&format!(" {}:", input.path.display()), ":", 1);
+        f
+    })?;
+    if items.split_bodies {
+        loaded.split_bodies();
     }
-    bar
+    analyze_file(&input.name, loaded, scaling.scaling(), &Cancel::never())
+        .map_err(|e| Failure::new("cancelled", e.to_string()))
+}
+
+/// Formats hours and minutes, `1h 05m`.
+pub fn hours(s: f64) -> String {
+    let m = (s / 60.0).round().max(0.0) as i64;
+    format!("{}h {:02}m", m / 60, m % 60)
+}
+
+/// A sum of money that never prints as `-0.00`.
+pub fn money_sum(values: impl Iterator<Item = f64>) -> f64 {
+    // `f64: Sum` starts from -0.0, so an empty batch would print `-0.00`.
+    values.fold(0.0, |a, b| a + b)
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use pricing_core::price::{EMBEDDED_TOML, PriceBook};
 
+use super::output::{self, errln, outln};
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Subcommands of `pricing price-book`.
@@ -24,7 +25,7 @@ pub fn run(command: &PriceBookCommand) -> i32 {
     match command {
         PriceBookCommand::Check { file } => match PriceBook::load(file) {
             Ok(book) => {
-                println!(
+                outln!(
                     "{}: ok: {} machines, {} materials, currency {}, pricing version {}",
                     file.display(),
                     book.machines.len(),
@@ -36,19 +37,19 @@ pub fn run(command: &PriceBookCommand) -> i32 {
             }
             Err(errors) => {
                 let n = errors.errors.len();
-                eprintln!(
-                    "{}: {n} problem{}:",
+                errln!(
+                    "error: {}: {n} problem{}:",
                     file.display(),
                     if n == 1 { "" } else { "s" }
                 );
                 for e in &errors.errors {
-                    eprintln!("  {e}");
+                    errln!("  {e}");
                 }
                 EXIT_USAGE
             }
         },
         PriceBookCommand::Show => {
-            print!("{EMBEDDED_TOML}");
+            output::print(EMBEDDED_TOML);
             EXIT_OK
         }
     }

@@ -8,10 +8,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use pricing_worker::client::{Client, NewJob};
 use pricing_worker::protocol::{DEFAULT_PREFIX, JobResult, Priority, Status, now_ms};
 
-use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE};
-
-/// Exit code: Redis unreachable, no final result in time, or the job is dead.
-const EXIT_QUEUE: i32 = 1;
+use super::output::{errln, outln};
+use super::{EXIT_BAD_MESH, EXIT_OK, EXIT_QUEUE, EXIT_USAGE};
 
 /// How uploaded local files are kept in Redis for the worker.
 const UPLOAD_TTL: Duration = Duration::from_secs(86_400);
@@ -41,7 +39,7 @@ impl RedisArgs {
             Some(f) => match std::fs::read(f) {
                 Ok(pem) => Some(pem),
                 Err(e) => {
-                    eprintln!("error: cannot read the Redis CA file {}: {e}", f.display());
+                    errln!("error: cannot read the Redis CA file {}: {e}", f.display());
                     return None;
                 }
             },
@@ -50,7 +48,7 @@ impl RedisArgs {
         match Client::connect_tls(&self.redis, ca.as_deref(), &self.prefix) {
             Ok(c) => Some(c),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 None
             }
         }
@@ -169,7 +167,7 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
+                errln!("error: cannot read {}: {e}", path.display());
                 return EXIT_USAGE;
             }
         };
@@ -179,7 +177,7 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
             blake3::hash(&bytes).to_hex()
         );
         if let Err(e) = client.put_model(&key, &bytes, UPLOAD_TTL) {
-            eprintln!("error: cannot upload {}: {e}", path.display());
+            errln!("error: cannot upload {}: {e}", path.display());
             return EXIT_QUEUE;
         }
         format!("redis:{key}")
@@ -195,12 +193,12 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
     let entry = match client.enqueue(&job) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: cannot enqueue: {e}");
+            errln!("error: cannot enqueue: {e}");
             return EXIT_QUEUE;
         }
     };
     if !args.wait {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"id": id, "entry": entry, "model": model, "priority": job.priority})
         );
@@ -209,7 +207,7 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
     match client.wait(&id, Duration::from_secs(args.timeout)) {
         Ok(r) => print_result(&r),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             EXIT_QUEUE
         }
     }
@@ -217,8 +215,8 @@ pub fn run_submit(args: &SubmitArgs) -> i32 {
 
 fn print_result(r: &JobResult) -> i32 {
     match serde_json::to_string(r) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot write JSON: {e}"),
+        Ok(s) => outln!("{s}"),
+        Err(e) => errln!("error: cannot write JSON: {e}"),
     }
     match r.status {
         Status::Done | Status::Queued | Status::Running => EXIT_OK,
@@ -235,14 +233,14 @@ pub fn run_status(args: &StatusArgs) -> i32 {
     match client.result(&args.id) {
         Ok(Some(r)) => print_result(&r),
         Ok(None) => {
-            eprintln!(
+            errln!(
                 "error: no record for job {}: never submitted, expired, or enqueued by a client that does not write the queued record and not picked up yet",
                 args.id
             );
             EXIT_QUEUE
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             EXIT_QUEUE
         }
     }
@@ -258,21 +256,24 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
             let s = match client.stats() {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     return EXIT_QUEUE;
                 }
             };
             if *json {
-                println!("{}", s.to_json());
+                outln!("{}", s.to_json());
                 return EXIT_OK;
             }
-            println!(
+            outln!(
                 "{:<8} {:>10} {:>10} {:>10}",
-                "stream", "length", "lag", "pending"
+                "stream",
+                "length",
+                "lag",
+                "pending"
             );
             for p in Priority::ALL {
                 let i = p.index();
-                println!(
+                outln!(
                     "{:<8} {:>10} {:>10} {:>10}",
                     p.as_str(),
                     s.length[i],
@@ -280,16 +281,16 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
                     s.pending[i]
                 );
             }
-            println!("delayed retries: {}", s.delayed);
-            println!("dead letters:    {}", s.dead);
-            println!("events:          {}", s.events);
+            outln!("delayed retries: {}", s.delayed);
+            outln!("dead letters:    {}", s.dead);
+            outln!("events:          {}", s.events);
             if !s.tenants.is_empty() {
-                println!(
+                outln!(
                     "{:<24} {:>8} {:>8} {:>8} {:>10}",
                     "tenant", "urgent", "normal", "bulk", "in flight"
                 );
                 for (t, ts) in &s.tenants {
-                    println!(
+                    outln!(
                         "{:<24} {:>8} {:>8} {:>8} {:>10}",
                         t, ts.queued[0], ts.queued[1], ts.queued[2], ts.in_flight
                     );

@@ -1,34 +1,37 @@
-//! `pricing quote`: price files from a price book.
+//! `pricing quote`: price files from a price book, item by item.
 //!
-//! One file prints a readable breakdown; several files or a directory run as a batch in
-//! parallel (a progress bar on a terminal, a summary at the end, a failed file is one
-//! error row and the batch goes on). `--json` prints one [`QuoteDocument`] per line (the
-//! worker's result), `--csv` one row per file, `--compare` one file on every machine and
-//! material that fits.
+//! One file prints a readable breakdown (one per item and the order total for a file of
+//! several items); several files or a directory run as a batch in parallel (a progress
+//! bar on a terminal, each result written as it is done, a summary at the end, a failed
+//! file is one error row and the batch goes on). `--json` prints one [`QuoteDocument`]
+//! per line (the worker's result), `--csv` one row per item, `--compare` one file on
+//! every machine and material that fits.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use pricing_core::analysis::Part;
 use pricing_core::calibration::MachineCalibration;
 use pricing_core::cancel::Cancel;
 use pricing_core::estimate::Estimate;
 use pricing_core::price::{
-    self, LeadTime, PriceBook, Quote, QuoteDocument, QuoteError, QuoteRequest, Quoter,
+    self, ItemDocument, LeadTime, PriceBook, Process, Quote, QuoteDocument, QuoteError,
+    QuoteRequest, Quoter,
 };
-use rayon::prelude::*;
+use pricing_core::warning::Warning;
 
+use super::inputs::Input;
+use super::output::{self, Stream};
+use super::profile_args::ProfileArgs;
 use super::{
-    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, LimitArgs, ScalingArgs, error_json, expand_inputs,
-    load_part, progress_bar,
+    EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
+    hours, inputs, load, money_sum,
 };
 
 /// Arguments of `pricing quote`.
 #[derive(Debug, Args)]
 pub struct QuoteArgs {
-    /// Mesh files (STL, OBJ, optionally gzipped) or directories of them.
+    /// Mesh files (STL, OBJ, 3MF; STL and OBJ gzipped too) or directories of them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Material name from the price book (default: the book's default material).
@@ -37,7 +40,7 @@ pub struct QuoteArgs {
     /// Machine name from the price book (default: the cheapest that fits).
     #[arg(long)]
     pub machine: Option<String>,
-    /// Parts per file.
+    /// Sets ordered of each file (an item placed twice in a 3MF is then 2 × N parts).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub quantity: u32,
     /// Lead time: standard, express or rush.
@@ -51,6 +54,12 @@ pub struct QuoteArgs {
     pub scaling: ScalingArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub items: ItemArgs,
+    /// An FDM profile for the FDM machines (the `--machine` only, when given) instead of
+    /// the price book's.
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Price book (TOML) replacing the embedded one; see `pricing price-book show`.
     #[arg(long)]
     pub price_book: Option<PathBuf>,
@@ -58,24 +67,15 @@ pub struct QuoteArgs {
     /// machine of the book when none is named): its profile and its constants.
     #[arg(long, value_name = "FILE.toml")]
     pub calibration: Option<PathBuf>,
-    /// One JSON document per file per line.
+    /// One JSON document per file per line, each written as soon as it is done.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
-    /// One CSV row per file.
+    /// One CSV row per item, each written as soon as its file is done.
     #[arg(long)]
     pub csv: bool,
     /// Price one file on every machine and material that fits, as one table.
     #[arg(long)]
     pub compare: bool,
-}
-
-/// `--supports on|off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnOff {
-    /// Build supports.
-    On,
-    /// No supports.
-    Off,
 }
 
 fn parse_lead_time(s: &str) -> Result<LeadTime, String> {
@@ -89,12 +89,12 @@ pub fn run(args: &QuoteArgs) -> i32 {
         Some(p) => match PriceBook::load(p) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: {e}", p.display());
+                output::error(Some(&p.display().to_string()), &e.to_string());
                 return EXIT_USAGE;
             }
         },
     };
-    let book = match &args.calibration {
+    let mut book = match &args.calibration {
         None => book,
         Some(p) => match MachineCalibration::load(p)
             .map_err(|e| e.to_string())
@@ -104,11 +104,21 @@ pub fn run(args: &QuoteArgs) -> i32 {
             }) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: {e}", p.display());
+                output::error(Some(&p.display().to_string()), &e);
                 return EXIT_USAGE;
             }
         },
     };
+    if let Err(msg) = check_names(&book, args) {
+        output::error(None, &msg);
+        return EXIT_USAGE;
+    }
+    if args.profile.given()
+        && let Err(msg) = use_profile(&mut book, args)
+    {
+        output::error(None, &msg);
+        return EXIT_USAGE;
+    }
     let quoter = Quoter::new(book);
     let request = QuoteRequest {
         material: args.material.clone(),
@@ -119,28 +129,24 @@ pub fn run(args: &QuoteArgs) -> i32 {
         scale: None,
         units: None,
     };
-    // Name errors (unknown material or machine) would fail every file the same way: say
-    // so once, as a usage error.
-    if let Err(e) = check_names(&quoter, &request) {
-        eprintln!("error: {e}");
-        return EXIT_USAGE;
-    }
-    let files = match expand_inputs(&args.files) {
+    let files = match inputs::expand(&args.files) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            output::error(None, &msg);
             return EXIT_USAGE;
         }
     };
     if args.compare {
         return compare(args, &quoter, &request, &files);
     }
-    batch(args, &quoter, &request, &files)
+    run_batch(args, &quoter, &request, &files)
 }
 
-fn check_names(quoter: &Quoter, request: &QuoteRequest) -> Result<(), QuoteError> {
-    let book = quoter.price_book();
-    if let Some(m) = &request.material
+/// A material or machine missing from the book fails every file the same way: said
+/// once, as a usage error. A machine that exists but does not print the material is the
+/// file's failure (`machine_not_allowed`): which machine fits may depend on the part.
+fn check_names(book: &PriceBook, args: &QuoteArgs) -> Result<(), String> {
+    if let Some(m) = &args.material
         && book.material(m).is_none()
     {
         return Err(QuoteError::UnknownMaterial {
@@ -151,349 +157,486 @@ fn check_names(quoter: &Quoter, request: &QuoteRequest) -> Result<(), QuoteError
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", "),
-        });
+        }
+        .to_string());
     }
-    if let Some(m) = &request.machine
+    if let Some(m) = &args.machine
         && book.machine(m).is_none()
     {
         return Err(QuoteError::UnknownMachine {
             name: m.clone(),
             known: book.machines.keys().cloned().collect::<Vec<_>>().join(", "),
-        });
+        }
+        .to_string());
     }
     Ok(())
 }
 
-fn load(path: &Path, args: &QuoteArgs) -> Result<Part, QuoteError> {
-    Ok(load_part(path, args.scaling.scaling(), &args.limits)?)
+/// Puts the `--profile`/`--set` FDM profile on the FDM machines (or the `--machine`).
+fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<(), String> {
+    let (profile, warnings) = args.profile.fdm().map_err(|e| e.to_string())?;
+    for w in &warnings {
+        output::warn(w);
+    }
+    let mut used = Vec::new();
+    for m in book.machines.values_mut() {
+        let chosen = args
+            .machine
+            .as_ref()
+            .is_none_or(|name| name.eq_ignore_ascii_case(&m.name));
+        if let (true, Process::Fdm(p)) = (chosen, &mut m.process) {
+            **p = profile.clone();
+            used.push(m.name.clone());
+        }
+    }
+    if used.is_empty() {
+        return Err(format!(
+            "--profile and --set give an FDM profile, and {} is not an FDM machine",
+            args.machine
+                .as_deref()
+                .unwrap_or("the price book has no FDM machine: it")
+        ));
+    }
+    output::warn(&Warning::new(
+        "profile_override",
+        format!(
+            "{} priced with the given profile instead of the price book's; the quotes' pricing_version names the book only",
+            used.join(", ")
+        ),
+    ));
+    Ok(())
 }
 
-fn quote_file(
-    path: &Path,
+fn quote_input(
+    input: &Input,
     args: &QuoteArgs,
     quoter: &Quoter,
     request: &QuoteRequest,
-) -> Result<QuoteDocument, QuoteError> {
-    let part = load(path, args)?;
-    price::quote_part(
-        quoter,
-        &path.display().to_string(),
-        part,
-        request,
-        &Cancel::never(),
-    )
+) -> Result<QuoteDocument, Failure> {
+    let file = load(input, &args.scaling, &args.limits, &args.items)?;
+    price::quote_file(quoter, &file, request, &Cancel::never()).map_err(|e| Failure::quote(&e))
 }
 
-fn batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[PathBuf]) -> i32 {
+fn run_batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[Input]) -> i32 {
     let started = Instant::now();
-    let bar = progress_bar(files.len(), "quoting");
-    let results: Vec<(Result<QuoteDocument, QuoteError>, Duration)> = files
-        .par_iter()
-        .map(|f| {
-            let t = Instant::now();
-            let r = quote_file(f, args, quoter, request);
-            bar.inc(1);
-            (r, t.elapsed())
-        })
-        .collect();
-    bar.finish_and_clear();
-    let wall = started.elapsed();
-
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    // A closed pipe (`| head`) is not an error worth a panic: stop writing.
-    let _ = if args.json {
-        write_json(&mut out, files, &results)
-    } else if args.csv {
-        write_csv(&mut out, files, &results)
-    } else if files.len() == 1 {
-        match &results[0].0 {
-            Ok(doc) => write_detail(&mut out, doc, results[0].1),
-            Err(e) => writeln!(out, "{}: error: {e}", files[0].display()),
-        }
-    } else {
-        write_table(&mut out, files, &results)
-    };
-    let failed = results.iter().filter(|r| r.0.is_err()).count();
-    if files.len() > 1 {
-        let mut times: Vec<Duration> = results.iter().map(|r| r.1).collect();
+    let many = files.len() > 1;
+    let readable_table = many && !args.json && !args.csv;
+    let mut times: Vec<Duration> = Vec::new();
+    let mut totals: Vec<f64> = Vec::new();
+    let mut failed = 0;
+    if args.csv {
+        output::print(&csv::header());
+    }
+    if readable_table {
+        output::println(&table_header(files));
+    }
+    batch::stream(
+        files,
+        "quoting",
+        |input| quote_input(input, args, quoter, request),
+        |input, result, took| {
+            times.push(took);
+            match &result {
+                Ok(doc) => totals.push(doc.price.total),
+                Err(f) => {
+                    failed += 1;
+                    output::error(Some(&input.name), &f.message);
+                }
+            }
+            if args.json {
+                output::println(&match &result {
+                    Ok(doc) => serde_json::to_string(doc).unwrap_or_else(|e| {
+                        Failure::new("internal", e.to_string()).json(&input.name)
+                    }),
+                    Err(f) => f.json(&input.name),
+                });
+            } else if args.csv {
+                output::print(&csv::rows(&input.name, &result));
+            } else if readable_table {
+                output::print(&table_rows(files, &input.name, &result));
+            } else if let Ok(doc) = &result {
+                output::print(&detail(doc, took));
+            }
+        },
+    );
+    if many {
         times.sort();
-        let median = times[times.len() / 2];
-        let total: f64 = results
-            .iter()
-            .filter_map(|r| r.0.as_ref().ok())
-            .map(|d| d.price.total)
-            .sum();
+        let median = times.get(times.len() / 2).copied().unwrap_or_default();
         let summary = format!(
             "priced {} of {} files in {:.2} s (median {:.1} ms per file), {} failed; total {:.2} {}",
             files.len() - failed,
             files.len(),
-            wall.as_secs_f64(),
+            started.elapsed().as_secs_f64(),
             median.as_secs_f64() * 1000.0,
             failed,
-            total,
+            money_sum(totals.iter().copied()),
             quoter.price_book().currency
         );
         // Machine-readable output keeps stdout clean; the summary goes to stderr.
         if args.json || args.csv {
-            eprintln!("{summary}");
-        } else {
-            let _ = writeln!(out, "\n{summary}");
+            output::summary(&summary);
+        } else if !output::quiet() {
+            output::println(&format!("\n{summary}"));
         }
     }
     if failed == 0 { EXIT_OK } else { EXIT_BAD_MESH }
 }
 
-type Row = (Result<QuoteDocument, QuoteError>, Duration);
+/// CSV through the `csv` crate: one row per item, every field quoted as needed.
+mod csv {
+    use super::{Failure, ItemDocument, QuoteDocument};
 
-fn write_json(out: &mut impl Write, files: &[PathBuf], rows: &[Row]) -> std::io::Result<()> {
-    for (f, (r, _)) in files.iter().zip(rows) {
-        match r {
-            Ok(doc) => match serde_json::to_string(doc) {
-                Ok(s) => writeln!(out, "{s}")?,
-                Err(e) => writeln!(
-                    out,
-                    "{}",
-                    error_json(&f.display().to_string(), "internal", &e.to_string())
-                )?,
-            },
-            Err(e) => writeln!(
-                out,
-                "{}",
-                error_json(&f.display().to_string(), e.code(), &e.to_string())
-            )?,
+    const HEADER: [&str; 21] = [
+        "file",
+        "item",
+        "quantity",
+        "material",
+        "machine",
+        "technology",
+        "lead_time",
+        "lead_time_days",
+        "unit_price",
+        "total",
+        "currency",
+        "print_time_h",
+        "material_g",
+        "volume_cm3",
+        "units",
+        "scale_to_mm",
+        "units_source",
+        "warnings",
+        "order_total",
+        "error_code",
+        "error_message",
+    ];
+
+    fn line(fields: &[String]) -> String {
+        let mut w = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        // Writing to memory cannot fail.
+        let _ = w.write_record(fields);
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The header row.
+    pub fn header() -> String {
+        line(&HEADER.map(String::from))
+    }
+
+    fn item_row(file: &str, doc: &QuoteDocument, item: &ItemDocument) -> Vec<String> {
+        let a = &item.analysis;
+        let mut row = vec![
+            file.to_string(),
+            item.name.clone(),
+            item.quantity.to_string(),
+        ];
+        match (&item.price, &item.estimate) {
+            (Some(q), Some(e)) => row.extend([
+                q.material.clone(),
+                q.machine.clone(),
+                q.technology.to_string(),
+                q.lead_time.to_string(),
+                q.lead_time_days.to_string(),
+                format!("{:.2}", q.unit_price),
+                format!("{:.2}", q.total),
+                q.currency.clone(),
+                format!("{:.3}", e.print_time_s / 3600.0),
+                format!("{:.2}", e.material_g),
+            ]),
+            _ => row.extend(std::iter::repeat_n(String::new(), 10)),
+        }
+        let warnings: Vec<&str> = a
+            .warnings
+            .iter()
+            .chain(item.price.iter().flat_map(|q| &q.warnings))
+            .map(|w| w.code)
+            .collect();
+        row.extend([
+            format!("{:.3}", a.volume_mm3 / 1000.0),
+            a.units.detected.to_string(),
+            a.units.scale_to_mm.to_string(),
+            a.units.source.to_string(),
+            warnings.join(";"),
+            format!("{:.2}", doc.price.total),
+            String::new(),
+            String::new(),
+        ]);
+        row
+    }
+
+    /// The rows of one file: one per item, or one error row.
+    pub fn rows(file: &str, result: &Result<QuoteDocument, Failure>) -> String {
+        match result {
+            Ok(doc) => doc
+                .items
+                .iter()
+                .map(|item| line(&item_row(file, doc, item)))
+                .collect(),
+            Err(f) => {
+                let mut row = vec![file.to_string()];
+                row.extend(std::iter::repeat_n(String::new(), HEADER.len() - 3));
+                row.extend([f.code.clone(), f.message.clone()]);
+                line(&row)
+            }
         }
     }
-    Ok(())
 }
 
-const CSV_HEADER: &str = "file,material,machine,technology,quantity,lead_time,lead_time_days,unit_price,total,currency,print_time_h,material_g,volume_cm3,error_code,error_message";
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+fn support_g(e: &Estimate) -> f64 {
+    e.support_mm3 / e.material_mm3.max(f64::MIN_POSITIVE) * e.material_g
 }
 
-fn write_csv(out: &mut impl Write, files: &[PathBuf], rows: &[Row]) -> std::io::Result<()> {
-    writeln!(out, "{CSV_HEADER}")?;
-    for (f, (r, _)) in files.iter().zip(rows) {
-        let file = csv_field(&f.display().to_string());
-        match r {
-            Ok(d) => writeln!(
-                out,
-                "{file},{}",
-                csv_quote(&d.estimate, &d.price, d.analysis.volume_mm3)
-            )?,
-            Err(e) => writeln!(
-                out,
-                "{file},,,,,,,,,,,,,{},{}",
-                e.code(),
-                csv_field(&e.to_string())
-            )?,
-        }
-    }
-    Ok(())
-}
-
-fn csv_quote(e: &Estimate, q: &Quote, volume_mm3: f64) -> String {
-    format!(
-        "{},{},{},{},{},{},{:.2},{:.2},{},{:.3},{:.2},{:.3},,",
-        csv_field(&q.material),
-        csv_field(&q.machine),
-        q.technology,
-        q.quantity,
-        q.lead_time,
-        q.lead_time_days,
-        q.unit_price,
-        q.total,
-        q.currency,
-        e.print_time_s / 3600.0,
-        e.material_g,
-        volume_mm3 / 1000.0
-    )
-}
-
-fn hours(s: f64) -> String {
-    let m = (s / 60.0).round() as i64;
-    format!("{}h {:02}m", m / 60, m % 60)
-}
-
-fn write_detail(out: &mut impl Write, d: &QuoteDocument, took: Duration) -> std::io::Result<()> {
-    let a = &d.analysis;
-    let e = &d.estimate;
-    let q = &d.price;
+/// The breakdown of one order line: part, print, estimate, lines, total, warnings.
+fn line_breakdown(out: &mut String, indent: &str, item: &ItemDocument, e: &Estimate, q: &Quote) {
+    let a = &item.analysis;
     let s = a.bbox_mm.size;
-    writeln!(out, "{}", d.file)?;
-    writeln!(
-        out,
-        "  part       {:.1} × {:.1} × {:.1} mm, {:.2} cm³, {} shell{}",
+    let mut w = |l: String| {
+        out.push_str(format!("{indent}{l}").trim_end());
+        out.push('\n');
+    };
+    w(format!(
+        "part       {:.1} × {:.1} × {:.1} mm, {:.2} cm³, {} shell{}",
         s[0],
         s[1],
         s[2],
         a.volume_mm3 / 1000.0,
         a.shells,
         if a.shells == 1 { "" } else { "s" }
-    )?;
-    writeln!(
-        out,
-        "  print      {} on {} ({}), orientation {}",
+    ));
+    w(format!(
+        "print      {} on {} ({}), orientation {}",
         q.material, q.machine, q.technology, q.orientation
-    )?;
-    writeln!(
-        out,
-        "  estimate   {} layers × {:.2} mm, {}, {:.1} g material ({:.1} g support)",
+    ));
+    w(format!(
+        "estimate   {} layers × {:.2} mm, {}, {:.1} g material ({:.1} g support)",
         e.layers,
         e.layer_height_mm,
         hours(e.print_time_s),
         e.material_g,
-        e.support_mm3 / e.material_mm3.max(f64::MIN_POSITIVE) * e.material_g
-    )?;
+        support_g(e)
+    ));
     if let Some(o) = e.occupied_mm3 {
-        writeln!(out, "  occupies   {:.1} cm³ of the build", o / 1000.0)?;
+        w(format!("occupies   {:.1} cm³ of the build", o / 1000.0));
     }
-    writeln!(
-        out,
-        "  lead time  {}, {} working days",
+    w(format!(
+        "lead time  {}, {} working days",
         q.lead_time, q.lead_time_days
-    )?;
-    writeln!(out)?;
+    ));
+    w(String::new());
     for l in q.lines.iter().filter(|l| l.amount != 0.0) {
-        writeln!(out, "  {:<26}{:>12.2} {}", l.label, l.amount, q.currency)?;
+        w(format!("{:<26}{:>12.2} {}", l.label, l.amount, q.currency));
     }
-    writeln!(out, "  {}", "-".repeat(42))?;
-    writeln!(
-        out,
-        "  {:<26}{:>12.2} {}",
+    w("-".repeat(42));
+    w(format!(
+        "{:<26}{:>12.2} {}",
         format!("total ({} × {:.2})", q.quantity, q.unit_price),
         q.total,
         q.currency
-    )?;
-    for w in a.warnings.iter().chain(&q.warnings) {
-        writeln!(out, "  warning: {}", w.message)?;
+    ));
+    if !output::quiet() {
+        for warning in a.warnings.iter().chain(&q.warnings) {
+            w(output::warning_line(Stream::Stdout, warning));
+        }
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "  pricing {} · quoted in {:.1} ms",
+}
+
+/// The readable breakdown of one file: its one line, or each item's and the order.
+fn detail(d: &QuoteDocument, took: Duration) -> String {
+    let mut out = format!("{}\n", d.file);
+    let q = &d.price;
+    match (&d.estimate, d.items.as_slice()) {
+        (Some(e), [only]) => line_breakdown(&mut out, "  ", only, e, q),
+        _ => {
+            let s = d.analysis.bbox_mm.size;
+            out.push_str(&format!(
+                "  plate      {:.1} × {:.1} × {:.1} mm, {} items, {} parts\n",
+                s[0],
+                s[1],
+                s[2],
+                d.items.len(),
+                q.quantity
+            ));
+            if !output::quiet() {
+                for w in &d.analysis.warnings {
+                    out.push_str(&format!("  {}\n", output::warning_line(Stream::Stdout, w)));
+                }
+            }
+            for (i, item) in d.items.iter().enumerate() {
+                out.push_str(&format!(
+                    "\n  item {}: {} ({} ×)\n",
+                    i + 1,
+                    item.name,
+                    item.quantity
+                ));
+                if let (Some(e), Some(p)) = (&item.estimate, &item.price) {
+                    line_breakdown(&mut out, "    ", item, e, p);
+                }
+            }
+            out.push_str(&format!("\n  {}\n", "=".repeat(42)));
+            for item in &d.items {
+                if let Some(p) = &item.price {
+                    out.push_str(&format!(
+                        "  {:<26}{:>12.2} {}\n",
+                        clip(&format!("{} × {}", item.quantity, item.name), 26),
+                        p.total,
+                        p.currency
+                    ));
+                }
+            }
+            out.push_str(&format!(
+                "  {:<26}{:>12.2} {}\n",
+                format!("order total ({} items)", d.items.len()),
+                q.total,
+                q.currency
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n  pricing {} · quoted in {:.1} ms\n",
         q.pricing_version,
         took.as_secs_f64() * 1000.0
+    ));
+    out
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn name_width(files: &[Input]) -> usize {
+    files
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60)
+}
+
+fn table_header(files: &[Input]) -> String {
+    let width = name_width(files);
+    format!(
+        "{:<width$}  {:<16} {:<8} {:>9} {:>11} {:>11}",
+        "file", "material", "machine", "time", "unit price", "total"
     )
 }
 
-fn write_table(out: &mut impl Write, files: &[PathBuf], rows: &[Row]) -> std::io::Result<()> {
-    let width = files
-        .iter()
-        .map(|f| f.display().to_string().chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 60);
-    writeln!(
-        out,
-        "{:<width$}  {:<16} {:<8} {:>9} {:>11} {:>11}",
-        "file", "material", "machine", "time", "unit price", "total"
-    )?;
-    for (f, (r, _)) in files.iter().zip(rows) {
-        let name = f.display().to_string();
-        match r {
-            Ok(d) => writeln!(
-                out,
-                "{:<width$}  {:<16} {:<8} {:>9} {:>11.2} {:>11.2} {}",
-                name,
-                d.price.material,
-                d.price.machine,
-                hours(d.estimate.print_time_s),
-                d.price.unit_price,
-                d.price.total,
-                d.price.currency
-            )?,
-            Err(e) => writeln!(out, "{:<width$}  error ({}): {e}", name, e.code())?,
+/// A file's rows of the batch table: one for the file, and one per item when it has
+/// several.
+fn table_rows(files: &[Input], name: &str, r: &Result<QuoteDocument, Failure>) -> String {
+    let width = name_width(files);
+    let row = |label: &str, q: &Quote, e: Option<&Estimate>| {
+        format!(
+            "{:<width$}  {:<16} {:<8} {:>9} {:>11.2} {:>11.2} {}\n",
+            label,
+            clip(&q.material, 16),
+            clip(&q.machine, 8),
+            e.map(|e| hours(e.print_time_s)).unwrap_or_default(),
+            q.unit_price,
+            q.total,
+            q.currency
+        )
+    };
+    match r {
+        Ok(d) => {
+            let mut out = row(name, &d.price, d.estimate.as_ref());
+            if d.estimate.is_none() {
+                for item in &d.items {
+                    if let Some(q) = &item.price {
+                        out.push_str(&row(
+                            &clip(&format!("  {} × {}", item.quantity, item.name), width),
+                            q,
+                            item.estimate.as_ref(),
+                        ));
+                    }
+                }
+            }
+            out
         }
+        Err(f) => format!("{name:<width$}  error ({})\n", f.code),
     }
-    Ok(())
 }
 
-fn compare(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[PathBuf]) -> i32 {
-    let [file] = files else {
-        eprintln!(
-            "error: --compare prices one file on every machine and material; got {} files",
-            files.len()
+fn compare(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[Input]) -> i32 {
+    let [input] = files else {
+        output::error(
+            None,
+            &format!(
+                "--compare prices one file on every machine and material; got {} files",
+                files.len()
+            ),
         );
         return EXIT_USAGE;
     };
-    let part = match load(file, args) {
-        Ok(p) => p,
-        Err(e) => {
+    let file = match load(input, &args.scaling, &args.limits, &args.items) {
+        Ok(f) => f,
+        Err(f) => {
             if args.json {
-                println!(
-                    "{}",
-                    error_json(&file.display().to_string(), e.code(), &e.to_string())
-                );
-            } else {
-                eprintln!("{}: error: {e}", file.display());
+                output::println(&f.json(&input.name));
             }
+            output::error(Some(&input.name), &f.message);
             return EXIT_BAD_MESH;
         }
     };
-    let options = quoter.compare(&part, request);
+    // The whole file as one print: comparing machines is about the plate.
+    let part = &file.whole;
+    let options = quoter.compare(part, request);
     if options.is_empty() {
-        eprintln!(
-            "{}: fits no machine of the price book in any orientation (part {:.1} × {:.1} × {:.1} mm)",
-            file.display(),
-            part.analysis.bbox_mm.size[0],
-            part.analysis.bbox_mm.size[1],
-            part.analysis.bbox_mm.size[2]
+        let s = part.analysis.bbox_mm.size;
+        let msg = format!(
+            "fits no machine of the price book in any orientation (part {:.1} × {:.1} × {:.1} mm)",
+            s[0], s[1], s[2]
         );
+        if args.json {
+            output::println(&Failure::new("does_not_fit", msg.clone()).json(&input.name));
+        }
+        output::error(Some(&input.name), &msg);
         return EXIT_BAD_MESH;
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let name = file.display().to_string();
-    let _ = (|| -> std::io::Result<()> {
-        if args.json {
-            for (estimate, price) in options {
-                let doc = QuoteDocument::new(&name, part.analysis.clone(), estimate, price);
-                writeln!(out, "{}", serde_json::to_string(&doc).unwrap_or_default())?;
-            }
-        } else if args.csv {
-            writeln!(out, "{CSV_HEADER}")?;
-            for (e, q) in &options {
-                writeln!(
-                    out,
-                    "{},{}",
-                    csv_field(&name),
-                    csv_quote(e, q, part.analysis.volume_mm3)
-                )?;
-            }
-        } else {
-            writeln!(
-                out,
-                "{name}: {} part(s), {} lead time, every machine and material that fits",
-                request.quantity, request.lead_time
-            )?;
-            writeln!(
-                out,
-                "  {:<16} {:<8} {:<4} {:>9} {:>10} {:>11} {:>11}",
-                "material", "machine", "tech", "time", "material", "unit price", "total"
-            )?;
-            for (e, q) in &options {
-                writeln!(
-                    out,
-                    "  {:<16} {:<8} {:<4} {:>9} {:>8.1} g {:>11.2} {:>11.2} {}",
-                    q.material,
-                    q.machine,
-                    q.technology.as_str(),
-                    hours(e.print_time_s),
-                    e.material_g,
-                    q.unit_price,
-                    q.total,
-                    q.currency
-                )?;
+    let name = input.name.as_str();
+    let item_name = file.items.first().map(|i| i.name.as_str()).unwrap_or(name);
+    if args.json || args.csv {
+        if args.csv {
+            output::print(&csv::header());
+        }
+        for (estimate, price) in options {
+            let doc =
+                QuoteDocument::one_print(name, item_name, part.analysis.clone(), estimate, price);
+            if args.json {
+                output::println(&serde_json::to_string(&doc).unwrap_or_default());
+            } else {
+                output::print(&csv::rows(name, &Ok(doc)));
             }
         }
-        Ok(())
-    })();
+        return EXIT_OK;
+    }
+    output::println(&format!(
+        "{name}: {} part(s), {} lead time, every machine and material that fits",
+        request.quantity, request.lead_time
+    ));
+    output::println(&format!(
+        "  {:<16} {:<8} {:<4} {:>9} {:>10} {:>11} {:>11}",
+        "material", "machine", "tech", "time", "material", "unit price", "total"
+    ));
+    for (e, q) in &options {
+        output::println(&format!(
+            "  {:<16} {:<8} {:<4} {:>9} {:>8.1} g {:>11.2} {:>11.2} {}",
+            q.material,
+            q.machine,
+            q.technology.as_str(),
+            hours(e.print_time_s),
+            e.material_g,
+            q.unit_price,
+            q.total,
+            q.currency
+        ));
+    }
     EXIT_OK
 }

@@ -19,6 +19,7 @@ use crate::cancel::{Cancel, Cancelled};
 use crate::warning::Warning;
 
 /// The printing technology.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
 )]
@@ -56,6 +57,7 @@ impl std::fmt::Display for Technology {
 ///
 /// `by_role` is ordered by the role's name ([`Role::as_str`]), not by declaration, so the
 /// JSON keys stay in alphabetical order whatever order the variants are listed in.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -179,6 +181,7 @@ pub struct Options {
 }
 
 /// Material and time spent on one extrusion role (or resin/powder component).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct RoleFigures {
     /// Material, mm³.
@@ -188,6 +191,7 @@ pub struct RoleFigures {
 }
 
 /// What a print takes. All figures are for one part.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
     /// The technology estimated.

@@ -16,6 +16,7 @@ use super::error::Unsupported;
 use super::stl_binary;
 
 /// The mesh formats that can be read.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {

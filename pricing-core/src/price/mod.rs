@@ -5,11 +5,11 @@
 //!   ([`PriceBook::from_toml_str`] lists every problem with its field path).
 //! - [`Quoter`]: picks machine and orientation, runs the technology's estimator and prices
 //!   the line ([`Quoter::quote`] → [`Quote`]).
-//! - [`quote_bytes`]: bytes → [`QuoteDocument`] (`file`, `analysis`, `estimate`, `price`),
-//!   exactly what `pricing quote --json` prints and what the worker returns;
-//!   [`quote_bytes_with`] the same with a [`Cancel`] token. Both read and analyse, then
-//!   call [`quote_part`], which the CLI calls on the parts it reads from files: one path
-//!   from a part to a document.
+//! - [`quote_bytes`]: bytes → [`QuoteDocument`] (`file`, `analysis`, `estimate`, `price`,
+//!   `items`), exactly what `pricing quote --json` prints and what the worker returns;
+//!   [`quote_bytes_with`] the same with a [`Cancel`](crate::cancel::Cancel) token. Both
+//!   read, then call [`quote_loaded`], which the CLI calls on the files it reads: one
+//!   path from a read file to a document (`document`: items, one print or an order).
 //!
 //! ```
 //! use pricing_core::price::{PriceBook, QuoteRequest, Quoter, quote_bytes};
@@ -24,11 +24,17 @@
 //! ```
 
 mod book;
+mod document;
 mod quote;
 
 pub use book::{
     EMBEDDED_TOML, Fees, FieldError, LeadTimeRule, Machine, Material, MaterialPrice, PriceBook,
     PriceBookErrors, Process, QuantityTier,
+};
+pub use document::{
+    AnalysedFile, AnalysedItem, AnalysisDocument, EstimateDocument, ItemDocument, QuoteDocument,
+    analyze_file, estimate_file, order_price, quote_bytes, quote_bytes_with, quote_file,
+    quote_loaded, quote_part,
 };
 pub use quote::{Quote, QuoteLine, Quoter};
 
@@ -37,13 +43,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Analysis, Part, Scaling};
-use crate::cancel::{Cancel, Cancelled};
-use crate::estimate::{Estimate, EstimateError};
-use crate::mesh::{self, MeshError, ReadLimits};
+use crate::analysis::Scaling;
+use crate::cancel::Cancelled;
+use crate::estimate::EstimateError;
+use crate::mesh::MeshError;
 use crate::units::Unit;
 
 /// How fast the order ships.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
@@ -111,7 +118,7 @@ pub struct QuoteRequest {
     /// Whether to build supports (FDM and resin).
     pub supports: bool,
     /// Multiply file coordinates by this to get mm (wins over `units`); used by
-    /// [`quote_bytes`] only, a [`analysis::Part`] is already in mm.
+    /// [`quote_bytes`] only, a [`crate::analysis::Part`] is already in mm.
     pub scale: Option<f64>,
     /// File units: `auto`, `mm`, `cm`, `m` or `inch`; used by [`quote_bytes`] only.
     pub units: Option<String>,
@@ -237,6 +244,14 @@ pub enum QuoteError {
         /// The machines tried.
         machines: Vec<MachineVolume>,
     },
+    /// One item of a file of several could not be priced; the file cannot be either.
+    #[error("item {name:?}: {source}")]
+    Item {
+        /// The item's name.
+        name: String,
+        /// Why.
+        source: Box<QuoteError>,
+    },
     /// A request value is out of range.
     #[error("request field `{field}`: {message}")]
     InvalidRequest {
@@ -279,6 +294,7 @@ impl QuoteError {
             QuoteError::MachineNotAllowed { .. } => "machine_not_allowed",
             QuoteError::DoesNotFit { .. } => "does_not_fit",
             QuoteError::InvalidRequest { .. } => "invalid_request",
+            QuoteError::Item { source, .. } => source.code(),
         }
     }
 
@@ -288,79 +304,12 @@ impl QuoteError {
     /// A cancelled quote is not permanent: the input was not found wrong, the caller
     /// stopped it (a deadline, a shutdown) and decides itself whether to try again.
     pub fn is_permanent(&self) -> bool {
+        if let QuoteError::Item { source, .. } = self {
+            return source.is_permanent();
+        }
         !matches!(
             self,
             QuoteError::Mesh(MeshError::Io { .. }) | QuoteError::Cancelled(_)
         )
     }
-}
-
-/// One priced file: what `pricing quote --json` prints per line and what the worker
-/// returns. It holds no timings, so the same input gives the same document.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuoteDocument {
-    /// The file name as given.
-    pub file: String,
-    /// The mesh measurements.
-    pub analysis: Analysis,
-    /// The estimate on the machine priced.
-    pub estimate: Estimate,
-    /// The price.
-    pub price: Quote,
-}
-
-impl QuoteDocument {
-    /// The document of `file`, measured as `analysis`, priced as `estimate` and `price`:
-    /// the one place a document is put together.
-    pub fn new(file: &str, analysis: Analysis, estimate: Estimate, price: Quote) -> Self {
-        QuoteDocument {
-            file: file.to_string(),
-            analysis,
-            estimate,
-            price,
-        }
-    }
-}
-
-/// Reads, analyses, estimates and prices one file's bytes.
-pub fn quote_bytes(
-    quoter: &Quoter,
-    file: &str,
-    bytes: &[u8],
-    request: &QuoteRequest,
-    limits: &ReadLimits,
-) -> Result<QuoteDocument, QuoteError> {
-    quote_bytes_with(quoter, file, bytes, request, limits, &Cancel::never())
-}
-
-/// [`quote_bytes`], polling `cancel` while reading, analysing, estimating and pricing: a
-/// cancelled call returns [`QuoteError::Cancelled`] (code `cancelled`) within one chunk of
-/// work.
-pub fn quote_bytes_with(
-    quoter: &Quoter,
-    file: &str,
-    bytes: &[u8],
-    request: &QuoteRequest,
-    limits: &ReadLimits,
-    cancel: &Cancel,
-) -> Result<QuoteDocument, QuoteError> {
-    request.validate()?;
-    let scaling = request.scaling()?;
-    let loaded = mesh::read_bytes_with(bytes, limits, cancel)?;
-    let part = analysis::analyze_loaded_with(loaded, scaling, cancel)?;
-    quote_part(quoter, file, part, request, cancel)
-}
-
-/// Estimates and prices a part already read and analysed (`part.analysis` becomes the
-/// document's): what [`quote_bytes_with`] does after reading, and what the CLI calls on
-/// the files it reads.
-pub fn quote_part(
-    quoter: &Quoter,
-    file: &str,
-    part: Part,
-    request: &QuoteRequest,
-    cancel: &Cancel,
-) -> Result<QuoteDocument, QuoteError> {
-    let (estimate, price) = quoter.quote_with_cancel(&part, request, cancel)?;
-    Ok(QuoteDocument::new(file, part.analysis, estimate, price))
 }

@@ -19,6 +19,7 @@ use crate::fit::{self, Orientation};
 use crate::warning::Warning;
 
 /// One labelled amount of a quote.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuoteLine {
     /// What it is for, e.g. `material`, `machine time`.
@@ -28,6 +29,7 @@ pub struct QuoteLine {
 }
 
 /// The price of one order line.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Quote {
     /// Price per part.

@@ -68,6 +68,7 @@ pub struct Topology {
 }
 
 /// What [`analyze_and_repair`] changed in the mesh.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Repairs {
     /// Degenerate triangles (repeated vertex or zero area) that were removed.
