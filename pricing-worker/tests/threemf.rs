@@ -63,6 +63,7 @@ fn a_3mf_blob_comes_back_done_with_its_items() {
                 priority: Priority::Normal,
                 // The same name for both sources, so only the bytes decide.
                 name: Some("plate.3mf".into()),
+                tenant: None,
             })
             .unwrap();
     }

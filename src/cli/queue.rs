@@ -287,12 +287,20 @@ pub fn run_queue(command: &QueueCommand) -> i32 {
             if !s.tenants.is_empty() {
                 outln!(
                     "{:<24} {:>8} {:>8} {:>8} {:>10}",
-                    "tenant", "urgent", "normal", "bulk", "in flight"
+                    "tenant",
+                    "urgent",
+                    "normal",
+                    "bulk",
+                    "in flight"
                 );
                 for (t, ts) in &s.tenants {
                     outln!(
                         "{:<24} {:>8} {:>8} {:>8} {:>10}",
-                        t, ts.queued[0], ts.queued[1], ts.queued[2], ts.in_flight
+                        t,
+                        ts.queued[0],
+                        ts.queued[1],
+                        ts.queued[2],
+                        ts.in_flight
                     );
                 }
             }
