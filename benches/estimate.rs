@@ -1,7 +1,9 @@
 //! FDM estimate from bytes: read, analyse, slice, supports and print time.
 //!
 //! Inputs are built outside the timed loop: the corpus lattice (678k triangles, gunzipped
-//! here) and a deterministic 1M-triangle bumpy torus generated in code.
+//! here), a deterministic 1M-triangle bumpy torus generated in code (105 layers), and
+//! the hard cases of issue 12, 500 layers deep in a 100 mm cube: the 1,048,576-triangle
+//! torus lattice and a gyroid sheet lattice of about 1.1M triangles.
 
 use std::hint::black_box;
 use std::io::Read;
@@ -9,7 +11,7 @@ use std::io::Read;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pricing_core::analysis::{Scaling, analyze};
 use pricing_core::estimate::fdm;
-use pricing_core::mesh::generate::bumpy_torus;
+use pricing_core::mesh::generate::{bumpy_torus, gyroid_lattice, torus_lattice};
 use pricing_core::mesh::{self, ReadLimits};
 use pricing_core::profile::fdm::FdmProfile;
 
@@ -33,10 +35,17 @@ fn bench(c: &mut Criterion) {
         .read_to_end(&mut lattice)
         .expect("lattice gunzips");
     let torus = mesh::stl_binary::write(&bumpy_torus(1000, 500));
+    let torus_lattice = mesh::stl_binary::write(&torus_lattice(4, 128, 64));
+    let gyroid = mesh::stl_binary::write(&gyroid_lattice(101.0, 20.0, 0.6, 64));
 
     let mut g = c.benchmark_group("estimate_fdm");
     g.sample_size(10);
-    for (name, bytes) in [("lattice_678k", &lattice), ("torus_1m", &torus)] {
+    for (name, bytes) in [
+        ("lattice_678k", &lattice),
+        ("torus_1m", &torus),
+        ("torus_lattice_1m_500_layers", &torus_lattice),
+        ("gyroid_1m_500_layers", &gyroid),
+    ] {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(name, |b| {
             b.iter(|| estimate_bytes(black_box(bytes), &profile))

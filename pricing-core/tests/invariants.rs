@@ -49,6 +49,42 @@ fn a_fine_torus_approaches_its_analytic_volume() {
     assert!(close(v, exact, 1e-3), "{v} vs {exact}");
 }
 
+#[test]
+fn the_gyroid_lattice_is_closed_and_encloses_the_field_s_inside() {
+    let (size, cell, t) = (20.0, 10.0, 0.6);
+    let part = analyze(
+        generate::gyroid_lattice(size, cell, t, 40),
+        Format::StlBinary,
+        Scaling::Factor(1.0),
+    );
+    let a = &part.analysis;
+    assert!(
+        a.watertight,
+        "{} open, {} non-manifold",
+        a.open_edges, a.non_manifold_edges
+    );
+    assert_eq!(a.inconsistent_edges, 0);
+    // The enclosed volume against a fine midpoint count of where the field is inside.
+    let k = std::f64::consts::TAU / cell;
+    let m = 200;
+    let h = size / m as f64;
+    let inside = (0..m * m * m)
+        .filter(|i| {
+            let [x, y, z] = [i / (m * m), (i / m) % m, i % m].map(|c| (c as f64 + 0.5) * h);
+            let g = (k * x).sin() * (k * y).cos()
+                + (k * y).sin() * (k * z).cos()
+                + (k * z).sin() * (k * x).cos();
+            g.abs() < t
+        })
+        .count();
+    let expected = inside as f64 * h * h * h;
+    assert!(
+        close(a.volume_mm3, expected, 0.03),
+        "{} vs {expected}",
+        a.volume_mm3
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
