@@ -135,21 +135,26 @@ impl Bitmap {
     }
 
     /// Horizontal erosions (or dilations) by 0..=k pixels each side, built incrementally:
-    /// pass j is pass j-1 combined with the row shifted by ±j.
+    /// pass j is pass j-1 combined with itself shifted one pixel each way (its reach
+    /// grows by one on both sides; at the raster's edges the clipped reaches still
+    /// cover the clipped disc). A one-pixel shift is a fixed pair of word shifts that
+    /// vectorises, where shifting the original row by j pixels needed a word offset and
+    /// a bounds check per word; the result is the same bits.
     fn horizontal_all(&self, k: usize, erode: bool) -> Vec<Bitmap> {
         let mut out = Vec::with_capacity(k + 1);
         out.push(self.clone());
         let s = self.stride;
-        let mut tmp = vec![0u64; s];
         for j in 1..=k {
-            let mut next = out[j - 1].clone();
-            for y in 0..self.height {
-                let row = &self.words[y * s..(y + 1) * s];
-                let dst = &mut next.words[y * s..(y + 1) * s];
-                shift_down(row, j, &mut tmp);
-                combine(dst, &tmp, erode);
-                shift_up(row, j, &mut tmp);
-                combine(dst, &tmp, erode);
+            let prev = &out[j - 1];
+            let mut next = Bitmap::new(self.width, self.height);
+            if s > 0 {
+                for (src, dst) in prev
+                    .words
+                    .chunks_exact(s)
+                    .zip(next.words.chunks_exact_mut(s))
+                {
+                    grow_row_by_one(src, dst, erode);
+                }
             }
             next.clear_tail();
             out.push(next);
@@ -343,41 +348,31 @@ fn disc_half_widths(radius: f64) -> Vec<usize> {
         .collect()
 }
 
+/// `dst` = `src` combined (AND to erode, OR to dilate) with `src` shifted one pixel
+/// left and one right, outside the row counting as unset.
+#[allow(clippy::needless_range_loop)] // each word reads its two neighbours
+fn grow_row_by_one(src: &[u64], dst: &mut [u64], erode: bool) {
+    let n = src.len();
+    for i in 0..n {
+        let w = src[i];
+        let above = if i + 1 < n { src[i + 1] } else { 0 };
+        let below = if i > 0 { src[i - 1] } else { 0 };
+        // Pixel x + 1 and pixel x - 1 brought to x.
+        let from_right = (w >> 1) | (above << 63);
+        let from_left = (w << 1) | (below >> 63);
+        dst[i] = if erode {
+            w & from_right & from_left
+        } else {
+            w | from_right | from_left
+        };
+    }
+}
+
 fn combine(acc: &mut [u64], other: &[u64], and: bool) {
     if and {
         acc.iter_mut().zip(other).for_each(|(a, b)| *a &= *b);
     } else {
         acc.iter_mut().zip(other).for_each(|(a, b)| *a |= *b);
-    }
-}
-
-/// dst(x) = src(x + d).
-#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
-fn shift_down(src: &[u64], d: usize, dst: &mut [u64]) {
-    let (wd, bd) = (d / 64, d % 64);
-    for i in 0..dst.len() {
-        let lo = src.get(i + wd).copied().unwrap_or(0);
-        let hi = src.get(i + wd + 1).copied().unwrap_or(0);
-        dst[i] = if bd == 0 {
-            lo
-        } else {
-            (lo >> bd) | (hi << (64 - bd))
-        };
-    }
-}
-
-/// dst(x) = src(x - d).
-#[allow(clippy::needless_range_loop)] // indices into two slices at an offset
-fn shift_up(src: &[u64], d: usize, dst: &mut [u64]) {
-    let (wd, bd) = (d / 64, d % 64);
-    for i in 0..dst.len() {
-        let lo = if i > wd { src[i - wd - 1] } else { 0 };
-        let hi = if i >= wd { src[i - wd] } else { 0 };
-        dst[i] = if bd == 0 {
-            hi
-        } else {
-            (hi << bd) | (lo >> (64 - bd))
-        };
     }
 }
 
