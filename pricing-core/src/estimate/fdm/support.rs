@@ -119,64 +119,63 @@ pub fn generate(
             by_layer[k as usize].push((y, x0, x1));
         }
     }
-    let mut col = Bitmap::new(grid.width, grid.height);
-    let mut recent: Vec<Bitmap> = Vec::new();
-    for k in (0..n).rev() {
-        cancel.check()?;
-        let mut new = Bitmap::new(grid.width, grid.height);
+    // What a layer's new contacts are needs only the sections; how far the columns
+    // reach needs every layer above. The first part runs in parallel a block of layers
+    // ahead of the second, which walks down the layers in order.
+    let contacts_of = |k: usize| -> Option<LayerContacts> {
+        if by_layer[k].is_empty() {
+            return None;
+        }
+        let mut raw = Bitmap::new(grid.width, grid.height);
         for &(y, x0, x1) in &by_layer[k] {
-            new.set_span(y as usize, x0 as usize, x1 as usize);
+            raw.set_span(y as usize, x0 as usize, x1 as usize);
         }
         let kf = k + 1 + p.gap_layers;
-        if !by_layer[k].is_empty() && kf < n && p.dont_support_bridges {
-            new.and_not(&anchored_bridges(
+        if kf < n && p.dont_support_bridges {
+            raw.and_not(&anchored_bridges(
                 &sections[kf].bitmap,
                 &sections[kf - 1].bitmap,
             ));
         }
-        let raw = new.clone();
-        if !by_layer[k].is_empty() && p.margin_px >= 1.0 {
-            // SupportMaterial.cpp enlarges contact areas by a margin (then the part is
-            // cut out); it also merges the speckles that facets near the threshold leave.
-            new = new.dilated(p.margin_px);
-        }
-        col.or(&new);
-        // Stop at the part, and a contact gap above it.
-        for ob in &obstacle[k.saturating_sub(p.gap_layers)..=k] {
-            col.and_not(ob);
-        }
-        if p.buildplate_only {
-            // A column that met the part never reaches the bed: it was cut above.
-        }
-        let mut new = raw;
-        new.and(&col);
-        out[k].contact_px = new.count();
-        recent.insert(0, new);
-        recent.truncate(p.interface_layers.max(1));
-        if col.is_empty() {
-            continue;
-        }
-        let mut interface = Bitmap::new(grid.width, grid.height);
-        if p.interface_layers > 0 {
-            for r in &recent {
-                interface.or(r);
-            }
-            // Bottom interface: the part is within `interface_layers` below the gap.
-            let lo = k.saturating_sub(p.gap_layers + p.interface_layers);
-            let hi = k.saturating_sub(p.gap_layers + 1);
-            if k > p.gap_layers {
-                for ob in &obstacle[lo..=hi] {
-                    interface.or(ob);
+        // SupportMaterial.cpp enlarges contact areas by a margin (then the part is cut
+        // out); it also merges the speckles that facets near the threshold leave.
+        let grown = (p.margin_px >= 1.0).then(|| raw.dilated(p.margin_px));
+        Some(LayerContacts { raw, grown })
+    };
+    let prepare = |block: &[usize]| -> Vec<Option<LayerContacts>> {
+        block.par_iter().map(|&k| contacts_of(k)).collect()
+    };
+    let top_down: Vec<usize> = (0..n).rev().collect();
+    let blocks: Vec<&[usize]> = top_down.chunks(PIPELINE_BLOCK).collect();
+    let mut columns = Columns {
+        col: Bitmap::new(grid.width, grid.height),
+        recent: Vec::new(),
+    };
+    let mut ready = blocks.first().map(|b| prepare(b)).unwrap_or_default();
+    for (i, block) in blocks.iter().enumerate() {
+        let upcoming = blocks.get(i + 1);
+        let (done, next) = rayon::join(
+            || -> Result<(), Cancelled> {
+                for (&k, contacts) in block.iter().zip(std::mem::take(&mut ready)) {
+                    cancel.check()?;
+                    columns.step(k, contacts, &obstacle, p, grid, &mut out[k]);
                 }
-            }
-            interface.and(&col);
-        }
-        let mut base = col.clone();
-        base.and_not(&interface);
-        out[k].islands = col.components();
-        out[k].base = Some(base);
-        out[k].interface = Some(interface);
+                Ok(())
+            },
+            || upcoming.map(|b| prepare(b)).unwrap_or_default(),
+        );
+        done?;
+        ready = next;
     }
+    // Islands of each layer's columns (base and interface together are the columns),
+    // counted in parallel once every layer is known.
+    out.par_iter_mut().for_each(|l| {
+        if let (Some(base), Some(interface)) = (&l.base, &l.interface) {
+            let mut all = base.clone();
+            all.or(interface);
+            l.islands = all.components();
+        }
+    });
     if p.buildplate_only {
         // Only columns that reach the bed are kept: those present on layer 0.
         let foot = out[0]
@@ -210,6 +209,79 @@ pub fn generate(
         out[0].interface = Some(Bitmap::new(grid.width, grid.height));
     }
     Ok(out)
+}
+
+/// Layers whose contacts are found in parallel, a block ahead of the walk down.
+const PIPELINE_BLOCK: usize = 8;
+
+/// A layer's new contact pixels, before the columns above are known.
+struct LayerContacts {
+    /// The pixels under the layer's overhangs, bridges taken out.
+    raw: Bitmap,
+    /// `raw` grown by the contact margin (when the margin is a pixel or more).
+    grown: Option<Bitmap>,
+}
+
+/// The walk down the layers: the support columns so far and the last layers' contacts.
+struct Columns {
+    /// Pixels of the columns reaching this layer.
+    col: Bitmap,
+    /// The contacts of the last `interface_layers` layers, the latest first.
+    recent: Vec<Bitmap>,
+}
+
+impl Columns {
+    /// Extends the columns down to layer `k`, starting the ones `contacts` adds, and
+    /// writes that layer's support into `out` (all but `islands`).
+    fn step(
+        &mut self,
+        k: usize,
+        contacts: Option<LayerContacts>,
+        obstacle: &[Bitmap],
+        p: &SupportParams,
+        grid: &Grid,
+        out: &mut SupportLayer,
+    ) {
+        let col = &mut self.col;
+        let raw = match contacts {
+            Some(LayerContacts { raw, grown }) => {
+                col.or(grown.as_ref().unwrap_or(&raw));
+                raw
+            }
+            None => Bitmap::new(grid.width, grid.height),
+        };
+        // Stop at the part, and a contact gap above it.
+        for ob in &obstacle[k.saturating_sub(p.gap_layers)..=k] {
+            col.and_not(ob);
+        }
+        let mut new = raw;
+        new.and(col);
+        out.contact_px = new.count();
+        self.recent.insert(0, new);
+        self.recent.truncate(p.interface_layers.max(1));
+        if col.is_empty() {
+            return;
+        }
+        let mut interface = Bitmap::new(grid.width, grid.height);
+        if p.interface_layers > 0 {
+            for r in &self.recent {
+                interface.or(r);
+            }
+            // Bottom interface: the part is within `interface_layers` below the gap.
+            let lo = k.saturating_sub(p.gap_layers + p.interface_layers);
+            let hi = k.saturating_sub(p.gap_layers + 1);
+            if k > p.gap_layers {
+                for ob in &obstacle[lo..=hi] {
+                    interface.or(ob);
+                }
+            }
+            interface.and(col);
+        }
+        let mut base = col.clone();
+        base.and_not(&interface);
+        out.base = Some(base);
+        out.interface = Some(interface);
+    }
 }
 
 /// Overhang runs of `upper` (not over `lower`) bounded by `lower` at both ends of the row:
