@@ -79,6 +79,46 @@ fn supports_off_has_no_support_material() {
 }
 
 #[test]
+fn the_profile_decides_supports_unless_the_flag_is_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ini = dir.path().join("no-supports.ini");
+    std::fs::write(&ini, "support_material = 0\nsupport_material_auto = 1\n").expect("write");
+    let ini = ini.display().to_string();
+    let sphere = corpus("unit_sphere.STL");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--json", &sphere, "--scale", "20"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = pricing(&args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+        (v["estimate"]["support_mm3"].as_f64().unwrap_or(-1.0), err)
+    };
+    // No profile: on, as before.
+    let (default_mm3, _) = run(&[]);
+    assert!(default_mm3 > 0.0, "{default_mm3}");
+    // The profile's support_material = 0 is honoured, with no warning.
+    let (profile_mm3, err) = run(&["--profile", &ini]);
+    assert_eq!(profile_mm3, 0.0);
+    assert!(!err.contains("supports_override"), "{err}");
+    // `--set` is a source like the profile.
+    let (set_mm3, _) = run(&["--set", "support_material=0"]);
+    assert_eq!(set_mm3, 0.0);
+    // The explicit flag wins and says that it overrides the profile.
+    let (forced_mm3, err) = run(&["--profile", &ini, "--supports", "on"]);
+    assert_eq!(forced_mm3, default_mm3);
+    assert!(err.contains("supports_override"), "{err}");
+    // Supports enabled but only from painted enforcers: none, and a warning.
+    let (enforcers_mm3, err) = run(&[
+        "--set",
+        "support_material=1",
+        "--set",
+        "support_material_auto=0",
+    ]);
+    assert_eq!(enforcers_mm3, 0.0);
+    assert!(err.contains("support_enforcers_only"), "{err}");
+}
+
+#[test]
 fn a_surface_without_volume_is_a_clear_error() {
     let (code, out, _) = pricing(&[
         "estimate",

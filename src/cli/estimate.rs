@@ -10,7 +10,7 @@ use pricing_core::profile::sla::SlaProfile;
 use serde::Serialize;
 
 use super::output::{self, Stream};
-use super::profile_args::ProfileArgs;
+use super::profile_args::{self, ProfileArgs};
 use super::{
     EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
     inputs, load,
@@ -39,9 +39,10 @@ pub struct EstimateArgs {
     /// Process: fused filament or resin (a PrusaSlicer SLA `.ini` for `--profile`).
     #[arg(long, value_enum, default_value_t = Tech::Fdm)]
     pub technology: Tech,
-    /// Generate supports under overhangs.
-    #[arg(long, value_enum, default_value_t = OnOff::On)]
-    pub supports: OnOff,
+    /// Generate supports under overhangs [default: the profile's `support_material` and
+    /// `support_material_auto` when `--profile` or `--set` sets them, otherwise on].
+    #[arg(long, value_enum)]
+    pub supports: Option<OnOff>,
     /// One JSON object per file, one per line, each written as soon as it is done.
     #[arg(long)]
     pub json: bool,
@@ -58,9 +59,11 @@ pub enum Tech {
 
 /// The profile the files are estimated with.
 enum Profile {
+    /// The profile, its calibration, and whether the profile turns supports on or off.
     Fdm(
         Box<pricing_core::profile::fdm::FdmProfile>,
         Option<Box<MachineCalibration>>,
+        Option<bool>,
     ),
     Sla(Box<SlaProfile>),
 }
@@ -72,7 +75,7 @@ impl Profile {
         supports: bool,
     ) -> Result<Estimate, pricing_core::estimate::EstimateError> {
         match self {
-            Profile::Fdm(p, calibration) => {
+            Profile::Fdm(p, calibration, _) => {
                 let mut e = fdm::estimate(part, p, supports)?;
                 if let Some(c) = calibration {
                     c.apply(&mut e);
@@ -85,7 +88,7 @@ impl Profile {
 
     fn filament_diameter(&self) -> Option<f64> {
         match self {
-            Profile::Fdm(p, _) => Some(p.filament_diameter),
+            Profile::Fdm(p, _, _) => Some(p.filament_diameter),
             Profile::Sla(_) => None,
         }
     }
@@ -116,18 +119,18 @@ fn profile(args: &EstimateArgs) -> Result<Profile, String> {
                 }
                 None => None,
             };
-            let p = match &calibration {
+            let (p, supports) = match &calibration {
                 // The calibration carries the profile it was learnt with.
-                Some(c) if !args.profile.given() => c.profile.clone(),
+                Some(c) if !args.profile.given() => (c.profile.clone(), None),
                 _ => {
-                    let (p, warnings) = args.profile.fdm().map_err(|e| e.to_string())?;
-                    for w in &warnings {
+                    let loaded = args.profile.fdm().map_err(|e| e.to_string())?;
+                    for w in &loaded.warnings {
                         output::warn(w);
                     }
-                    p
+                    (loaded.profile, loaded.supports)
                 }
             };
-            Ok(Profile::Fdm(Box::new(p), calibration))
+            Ok(Profile::Fdm(Box::new(p), calibration, supports))
         }
         Tech::Sla if args.calibration.is_some() => {
             Err("--calibration applies to FDM printers (calibrated from their G-code)".into())
@@ -162,7 +165,14 @@ pub fn run(args: &EstimateArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let supports = args.supports == OnOff::On;
+    let from_profile = match &profile {
+        Profile::Fdm(_, _, said) => *said,
+        Profile::Sla(_) => None,
+    };
+    let (supports, overridden) = profile_args::supports(args.supports, from_profile);
+    if let Some(w) = &overridden {
+        output::warn(w);
+    }
     let mut failed = 0;
     let many = files.len() > 1;
     // A blank line between reports, not before the first.

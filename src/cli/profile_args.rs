@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pricing_core::profile::fdm::FdmProfile;
-use pricing_core::profile::{PresetChoice, ProfileBuilder, ProfileError};
+use pricing_core::profile::{LoadedProfile, PresetChoice, ProfileBuilder, ProfileError};
 use pricing_core::warning::Warning;
+
+use super::OnOff;
 
 /// Profile options.
 #[derive(Debug, Clone, Args)]
@@ -56,8 +57,8 @@ impl ProfileArgs {
     }
 
     /// The FDM profile these options make, with the loader's warnings (unknown and
-    /// unmodelled keys).
-    pub fn fdm(&self) -> Result<(FdmProfile, Vec<Warning>), ProfileError> {
+    /// unmodelled keys) and what the sources say about supports.
+    pub fn fdm(&self) -> Result<LoadedProfile, ProfileError> {
         let mut b = ProfileBuilder::new();
         if let Some(path) = &self.profile {
             b = if self.preset.is_empty() {
@@ -82,7 +83,58 @@ impl ProfileArgs {
         for (k, v) in &self.set {
             b = b.set(k, v)?;
         }
-        let loaded = b.build()?;
-        Ok((loaded.profile, loaded.warnings))
+        b.build()
+    }
+}
+
+/// Supports on or off: an explicit `--supports` first, then the profile's
+/// `support_material` and `support_material_auto`, then on (a quote should not miss the
+/// supports an overhang needs). An explicit choice against the profile's is warned about
+/// (`supports_override`): nothing the profile says is dropped without a word.
+pub fn supports(explicit: Option<OnOff>, profile: Option<bool>) -> (bool, Option<Warning>) {
+    match (explicit, profile) {
+        (Some(choice), Some(said)) if (choice == OnOff::On) != said => (
+            choice == OnOff::On,
+            Some(Warning::new(
+                "supports_override",
+                format!(
+                    "--supports {} overrides the profile's supports ({})",
+                    if choice == OnOff::On { "on" } else { "off" },
+                    if said {
+                        "support_material = 1, support_material_auto = 1"
+                    } else {
+                        "off: support_material = 0 or support_material_auto = 0"
+                    }
+                ),
+            )),
+        ),
+        (Some(choice), _) => (choice == OnOff::On, None),
+        (None, Some(said)) => (said, None),
+        (None, None) => (true, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_choice_wins_and_says_so_when_it_overrides_the_profile() {
+        let silent = |e, p| {
+            let (on, warning) = supports(e, p);
+            assert!(warning.is_none(), "{e:?} {p:?}");
+            on
+        };
+        assert!(silent(None, None));
+        assert!(!silent(None, Some(false)));
+        assert!(silent(None, Some(true)));
+        assert!(!silent(Some(OnOff::Off), None));
+        assert!(silent(Some(OnOff::On), Some(true)));
+        let (on, warning) = supports(Some(OnOff::On), Some(false));
+        assert!(on);
+        assert_eq!(warning.map(|w| w.code), Some("supports_override"));
+        let (on, warning) = supports(Some(OnOff::Off), Some(true));
+        assert!(!on);
+        assert!(warning.is_some());
     }
 }

@@ -22,7 +22,7 @@ use pricing_core::warning::Warning;
 
 use super::inputs::Input;
 use super::output::{self, Stream};
-use super::profile_args::ProfileArgs;
+use super::profile_args::{self, ProfileArgs};
 use super::{
     EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
     hours, inputs, load, money_sum,
@@ -46,9 +46,10 @@ pub struct QuoteArgs {
     /// Lead time: standard, express or rush.
     #[arg(long, default_value = "standard", value_parser = parse_lead_time)]
     pub lead_time: LeadTime,
-    /// Supports for FDM and resin.
-    #[arg(long, value_enum, default_value_t = OnOff::On)]
-    pub supports: OnOff,
+    /// Supports for FDM and resin [default: the `--profile`'s `support_material` and
+    /// `support_material_auto` when it or `--set` sets them, otherwise on].
+    #[arg(long, value_enum)]
+    pub supports: Option<OnOff>,
     /// File units and scale.
     #[command(flatten)]
     pub scaling: ScalingArgs,
@@ -113,11 +114,19 @@ pub fn run(args: &QuoteArgs) -> i32 {
         output::error(None, &msg);
         return EXIT_USAGE;
     }
-    if args.profile.given()
-        && let Err(msg) = use_profile(&mut book, args)
-    {
-        output::error(None, &msg);
-        return EXIT_USAGE;
+    let mut from_profile = None;
+    if args.profile.given() {
+        match use_profile(&mut book, args) {
+            Ok(said) => from_profile = said,
+            Err(msg) => {
+                output::error(None, &msg);
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let (supports, overridden) = profile_args::supports(args.supports, from_profile);
+    if let Some(w) = &overridden {
+        output::warn(w);
     }
     let quoter = Quoter::new(book);
     let request = QuoteRequest {
@@ -125,7 +134,7 @@ pub fn run(args: &QuoteArgs) -> i32 {
         machine: args.machine.clone(),
         quantity: args.quantity,
         lead_time: args.lead_time,
-        supports: args.supports == OnOff::On,
+        supports,
         scale: None,
         units: None,
     };
@@ -172,12 +181,14 @@ fn check_names(book: &PriceBook, args: &QuoteArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Puts the `--profile`/`--set` FDM profile on the FDM machines (or the `--machine`).
-fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<(), String> {
-    let (profile, warnings) = args.profile.fdm().map_err(|e| e.to_string())?;
-    for w in &warnings {
+/// Puts the `--profile`/`--set` FDM profile on the FDM machines (or the `--machine`);
+/// returns what the profile says about supports.
+fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Option<bool>, String> {
+    let loaded = args.profile.fdm().map_err(|e| e.to_string())?;
+    for w in &loaded.warnings {
         output::warn(w);
     }
+    let profile = loaded.profile;
     let mut used = Vec::new();
     for m in book.machines.values_mut() {
         let chosen = args
@@ -204,7 +215,7 @@ fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<(), String> {
             used.join(", ")
         ),
     ));
-    Ok(())
+    Ok(loaded.supports)
 }
 
 fn quote_input(

@@ -56,6 +56,11 @@ pub struct LoadedProfile {
     /// Keys that are unknown or not modelled (codes `unknown_profile_key`,
     /// `unmodelled_profile_key`), and bundle inheritance that could not be followed.
     pub warnings: Vec<Warning>,
+    /// Whether the sources ask for supports (`support_material` and
+    /// `support_material_auto`), or `None` when none of them says: the reference
+    /// profile's own `support_material = 0` is not a choice the user made. The caller's
+    /// explicit choice (the CLI's `--supports`) wins over it.
+    pub supports: Option<bool>,
 }
 
 /// Which presets of a PrusaSlicer config bundle to read. A bundle holding presets of a
@@ -313,10 +318,49 @@ impl ProfileBuilder {
         ))
     }
 
+    /// Whether a source other than the reference profile turns supports on or off,
+    /// as PrusaSlicer does: `support_material` enables them and `support_material_auto`
+    /// places them under overhangs (off, only painted enforcers get supports, and a
+    /// mesh file carries none; that case is warned about).
+    fn supports(
+        &self,
+        problems: &mut Vec<KeyProblem>,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<bool> {
+        // Source 0 is the reference profile every builder starts from.
+        let user_set = |key: &str| self.entries.get(key).filter(|e| e.source > 0);
+        user_set("support_material").or(user_set("support_material_auto"))?;
+        let mut flag = |key: &str| -> bool {
+            let Some(e) = self.entries.get(key) else {
+                return true;
+            };
+            match e.value.trim() {
+                "1" => true,
+                "0" => false,
+                other => {
+                    problems.push(KeyProblem {
+                        key: key.to_string(),
+                        message: format!("expected 0 or 1, got `{}`", short(other)),
+                    });
+                    false
+                }
+            }
+        };
+        let (enabled, auto) = (flag("support_material"), flag("support_material_auto"));
+        if enabled && !auto {
+            warnings.push(Warning::new(
+                "support_enforcers_only",
+                "support_material = 1 with support_material_auto = 0 supports only what is painted with support enforcers in PrusaSlicer, which a mesh file does not carry: estimated without supports (pass --supports on to have them under every overhang)",
+            ));
+        }
+        Some(enabled && auto)
+    }
+
     /// The profile, or every problem of every source.
     pub fn build(self) -> Result<LoadedProfile, ProfileError> {
         let mut problems = Vec::new();
-        let mut warnings = self.warnings;
+        let mut warnings = self.warnings.clone();
+        let supports = self.supports(&mut problems, &mut warnings);
         let mut model: BTreeMap<String, String> = BTreeMap::new();
         for (key, e) in &self.entries {
             let field = fields().contains(key.as_str());
@@ -382,7 +426,11 @@ impl ProfileBuilder {
         if !problems.is_empty() {
             return Err(ProfileError::Problems { problems });
         }
-        Ok(LoadedProfile { profile, warnings })
+        Ok(LoadedProfile {
+            profile,
+            warnings,
+            supports,
+        })
     }
 }
 

@@ -225,7 +225,8 @@ pub(crate) const IGNORED: &[&str] = &[
     "support_material_closing_radius",
     "elefant_foot_compensation",
     "max_print_speed", // only caps speeds set to 0 (automatic), which validation refuses
-    // The quote request decides supports, not the profile.
+    // Not estimate settings: the builder reads them into `LoadedProfile::supports`, the
+    // default of the request's supports flag (the CLI's `--supports` overrides them).
     "support_material",
     "support_material_auto",
 ];
