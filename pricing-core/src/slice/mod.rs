@@ -292,7 +292,7 @@ fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
             keys.push(((j as u64) << 32) | (col << 1) | up as u64);
         }
     }
-    keys.sort_unstable();
+    let keys = sort_by_row(keys, grid.height);
     let mut broken = vec![false; grid.height];
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -322,6 +322,32 @@ fn rasterize(grid: &Grid, segs: &[Segment]) -> (Bitmap, usize) {
     }
     let patched = patch_broken_rows(&mut bm, &broken);
     (bm, patched)
+}
+
+/// The crossing keys (row in the high 32 bits) in ascending order: bucketed by row in
+/// one counting pass, then each row's few crossings sorted. The same order as sorting
+/// them all (equal keys are equal words), without the log factor of one big sort:
+/// a lattice layer has tens of thousands of crossings over a few hundred rows.
+fn sort_by_row(keys: Vec<u64>, rows: usize) -> Vec<u64> {
+    let row_of = |k: u64| ((k >> 32) as usize).min(rows);
+    let mut start = vec![0usize; rows + 2];
+    for &k in &keys {
+        start[row_of(k) + 1] += 1;
+    }
+    for r in 0..=rows {
+        start[r + 1] += start[r];
+    }
+    let mut next = start.clone();
+    let mut sorted = vec![0u64; keys.len()];
+    for &k in &keys {
+        let r = row_of(k);
+        sorted[next[r]] = k;
+        next[r] += 1;
+    }
+    for r in 0..=rows {
+        sorted[start[r]..start[r + 1]].sort_unstable();
+    }
+    sorted
 }
 
 /// Copies into each broken row (its winding did not close: a gap in the contour) the
@@ -359,22 +385,69 @@ fn patch_broken_rows(bm: &mut Bitmap, broken: &[bool]) -> usize {
     patched
 }
 
+/// Which segment starts on each mesh edge: an open-addressing table from the edge key
+/// to the first segment (lowest index) whose start is on it. A segment's successor is
+/// the one starting where it ends; a table makes that one probe per segment instead of
+/// a sort of every start and a binary search.
+struct StartTable {
+    /// (edge key, segment index), index `u32::MAX` for an empty slot.
+    slots: Vec<(u64, u32)>,
+    /// `64 - log2(slots.len())`: the hash keeps the top bits.
+    shift: u32,
+}
+
+impl StartTable {
+    fn new(segs: &[Segment]) -> StartTable {
+        // At most half full, so probes stay short.
+        let size = (2 * segs.len()).next_power_of_two().max(2);
+        let mut t = StartTable {
+            slots: vec![(0, u32::MAX); size],
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (i, s) in segs.iter().enumerate() {
+            let mut at = t.home(s.kp);
+            loop {
+                let slot = &mut t.slots[at];
+                if slot.1 == u32::MAX {
+                    *slot = (s.kp, i as u32);
+                    break;
+                }
+                if slot.0 == s.kp {
+                    // A later segment on the same edge (a non-manifold edge): the first
+                    // one stays, as a sorted search found it.
+                    break;
+                }
+                at = (at + 1) & (size - 1);
+            }
+        }
+        t
+    }
+
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn get(&self, key: u64) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(key);
+        loop {
+            let (k, i) = self.slots[at];
+            if i == u32::MAX {
+                return None;
+            }
+            if k == key {
+                return Some(i as usize);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
 #[inline(never)]
 fn chain(segs: &[Segment], timing: &dyn Fn(&Contour<'_>) -> (f64, f64)) -> ContourStats {
     let n = segs.len();
-    let mut starts: Vec<(u64, u32)> = segs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.kp, i as u32))
-        .collect();
-    starts.sort_unstable();
-    let next: Vec<Option<usize>> = segs
-        .iter()
-        .map(|s| {
-            let i = starts.partition_point(|(k, _)| *k < s.kq);
-            (i < n && starts[i].0 == s.kq).then(|| starts[i].1 as usize)
-        })
-        .collect();
+    let starts = StartTable::new(segs);
+    let next: Vec<Option<usize>> = segs.iter().map(|s| starts.get(s.kq)).collect();
     let mut has_prev = vec![false; n];
     for j in next.iter().flatten() {
         has_prev[*j] = true;
@@ -466,6 +539,21 @@ mod tests {
             20_000
         );
         assert!(none_good.is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn crossings_sorted_by_row_are_sorted(
+            raw in proptest::collection::vec((0u64..40, 0u64..200, proptest::bool::ANY), 0..400),
+        ) {
+            let keys: Vec<u64> = raw
+                .iter()
+                .map(|&(row, col, up)| (row << 32) | (col << 1) | up as u64)
+                .collect();
+            let mut expected = keys.clone();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(sort_by_row(keys, 40), expected);
+        }
     }
 
     #[test]
