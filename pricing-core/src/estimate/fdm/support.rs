@@ -105,14 +105,6 @@ pub fn generate(
     if contacts.is_empty() {
         return Ok(out);
     }
-    // The part as an obstacle: each section grown by the XY clearance.
-    let obstacle: Vec<Bitmap> = sections
-        .par_iter()
-        .map(|s| {
-            cancel.check()?;
-            Ok(s.bitmap.dilated(p.xy_gap_px))
-        })
-        .collect::<Result<_, Cancelled>>()?;
     let mut by_layer: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); n];
     for (k, y, x0, x1) in contacts {
         if (k as usize) < n {
@@ -142,30 +134,66 @@ pub fn generate(
         let grown = (p.margin_px >= 1.0).then(|| raw.dilated(p.margin_px));
         Some(LayerContacts { raw, grown })
     };
-    let prepare = |block: &[usize]| -> Vec<Option<LayerContacts>> {
-        block.par_iter().map(|&k| contacts_of(k)).collect()
+    // The part as an obstacle: each section grown by the XY clearance. The walk at
+    // layer k reads the obstacles of layers k - reach ..= k only, so they are made a
+    // block ahead and dropped once passed: a window of them is alive, not one per
+    // layer (on a 500-layer lattice that was a full raster set, 31 MB).
+    let reach = p.gap_layers + p.interface_layers;
+    let obstacles_of = |layers: std::ops::Range<usize>| -> Result<Vec<(usize, Bitmap)>, Cancelled> {
+        layers
+            .into_par_iter()
+            .map(|k| {
+                cancel.check()?;
+                Ok((k, sections[k].bitmap.dilated(p.xy_gap_px)))
+            })
+            .collect()
     };
     let top_down: Vec<usize> = (0..n).rev().collect();
     let blocks: Vec<&[usize]> = top_down.chunks(PIPELINE_BLOCK).collect();
+    // The lowest obstacle the walk of a block reads.
+    let lowest_read = |block: &[usize]| block.last().map_or(0, |&k| k.saturating_sub(reach));
+    let prepare = |i: usize| -> Result<Prepared, Cancelled> {
+        let Some(block) = blocks.get(i) else {
+            return Ok(Prepared::default());
+        };
+        // The obstacles this block reads that the blocks above it did not.
+        let above = match i.checked_sub(1).and_then(|a| blocks.get(a)) {
+            Some(b) => lowest_read(b),
+            None => n,
+        };
+        Ok(Prepared {
+            contacts: block.par_iter().map(|&k| contacts_of(k)).collect(),
+            obstacles: obstacles_of(lowest_read(block)..above)?,
+        })
+    };
+    let mut obstacle: Vec<Option<Bitmap>> = vec![None; n];
     let mut columns = Columns {
         col: Bitmap::new(grid.width, grid.height),
         recent: Vec::new(),
     };
-    let mut ready = blocks.first().map(|b| prepare(b)).unwrap_or_default();
+    let mut ready = prepare(0)?;
     for (i, block) in blocks.iter().enumerate() {
-        let upcoming = blocks.get(i + 1);
+        for (k, b) in std::mem::take(&mut ready.obstacles) {
+            obstacle[k] = Some(b);
+        }
+        let contacts = std::mem::take(&mut ready.contacts);
         let (done, next) = rayon::join(
             || -> Result<(), Cancelled> {
-                for (&k, contacts) in block.iter().zip(std::mem::take(&mut ready)) {
+                for (&k, contacts) in block.iter().zip(contacts) {
                     cancel.check()?;
                     columns.step(k, contacts, &obstacle, p, grid, &mut out[k]);
                 }
                 Ok(())
             },
-            || upcoming.map(|b| prepare(b)).unwrap_or_default(),
+            || prepare(i + 1),
         );
         done?;
-        ready = next;
+        ready = next?;
+        // Layers below this block read nothing above its lowest layer; layer 0's
+        // obstacle is kept for the first-layer flange.
+        for &k in block.iter().filter(|&&k| k > 0) {
+            obstacle[k] = None;
+        }
     }
     // Islands of each layer's columns (base and interface together are the columns),
     // counted in parallel once every layer is known.
@@ -204,7 +232,9 @@ pub fn generate(
             all.or(i0);
         }
         let mut flange = all.dilated(p.first_layer_expansion_px);
-        flange.and_not(&obstacle[0]);
+        if let Some(ob) = &obstacle[0] {
+            flange.and_not(ob);
+        }
         out[0].base = Some(flange);
         out[0].interface = Some(Bitmap::new(grid.width, grid.height));
     }
@@ -213,6 +243,26 @@ pub fn generate(
 
 /// Layers whose contacts are found in parallel, a block ahead of the walk down.
 const PIPELINE_BLOCK: usize = 8;
+
+/// What is made for a block of layers ahead of the walk.
+#[derive(Default)]
+struct Prepared {
+    /// Each layer's new contacts, in the block's order.
+    contacts: Vec<Option<LayerContacts>>,
+    /// The obstacles (layer, section grown by the XY gap) the block reads first.
+    obstacles: Vec<(usize, Bitmap)>,
+}
+
+/// The obstacles of layers `lo..=hi`, all made before the walk reads them (see
+/// `generate`).
+fn window(obstacle: &[Option<Bitmap>], lo: usize, hi: usize) -> impl Iterator<Item = &Bitmap> {
+    let layers = &obstacle[lo..=hi];
+    debug_assert!(
+        layers.iter().all(Option::is_some),
+        "obstacles {lo}..={hi} not made"
+    );
+    layers.iter().flatten()
+}
 
 /// A layer's new contact pixels, before the columns above are known.
 struct LayerContacts {
@@ -237,7 +287,7 @@ impl Columns {
         &mut self,
         k: usize,
         contacts: Option<LayerContacts>,
-        obstacle: &[Bitmap],
+        obstacle: &[Option<Bitmap>],
         p: &SupportParams,
         grid: &Grid,
         out: &mut SupportLayer,
@@ -251,7 +301,7 @@ impl Columns {
             None => Bitmap::new(grid.width, grid.height),
         };
         // Stop at the part, and a contact gap above it.
-        for ob in &obstacle[k.saturating_sub(p.gap_layers)..=k] {
+        for ob in window(obstacle, k.saturating_sub(p.gap_layers), k) {
             col.and_not(ob);
         }
         let mut new = raw;
@@ -271,7 +321,7 @@ impl Columns {
             let lo = k.saturating_sub(p.gap_layers + p.interface_layers);
             let hi = k.saturating_sub(p.gap_layers + 1);
             if k > p.gap_layers {
-                for ob in &obstacle[lo..=hi] {
+                for ob in window(obstacle, lo, hi) {
                     interface.or(ob);
                 }
             }
