@@ -351,8 +351,8 @@ fn main() {
     let n = 4000;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let default = default_concurrency();
-    // `--default-only`: only the default line, `--runs N` times (an A/B needs many runs
-    // of the one figure, not one of each).
+    // `--default-only`: only the default line (cache off), `--runs N` times (an A/B needs
+    // many runs of the one figure, not one of each).
     let default_only = std::env::args().any(|a| a == "--default-only");
     let runs: usize = std::env::args()
         .skip_while(|a| a != "--runs")
@@ -360,7 +360,10 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
     let lines: Vec<(usize, usize, bool)> = if default_only {
-        vec![(1, default, false); runs]
+        // `--cache-on`: the cached line instead, i.e. the queue's own cost per job with
+        // no pricing in it.
+        let cache = std::env::args().any(|a| a == "--cache-on");
+        vec![(1, default, cache); runs]
     } else {
         vec![
             (1, cores, false),
@@ -370,6 +373,14 @@ fn main() {
         ]
     };
     for (procs, slots, cache) in lines {
+        if default_only {
+            // How fast this machine prices right now: on a shared VM the same cube took
+            // 1.9 ms quiet and 5 ms during other builds, which moves jobs/s as much.
+            println!(
+                "  the cube prices in {:.2} ms in-process just before this run",
+                pricing_ms(&cube(), 100)
+            );
+        }
         let run = throughput(procs, slots, n, cache);
         println!(
             "throughput: {procs} worker process(es) x concurrency {slots}{}, {n} cube jobs, cache {}: {:.0} jobs/s",
