@@ -23,9 +23,16 @@ impl Drop for Proc {
     }
 }
 
+/// The worker binary: this build's, or `PRICING_WORKER_BIN` (another build's, for a
+/// same-session A/B with the very same measurements).
+fn worker_bin() -> std::path::PathBuf {
+    std::env::var_os("PRICING_WORKER_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_pricing-worker").into(), Into::into)
+}
+
 fn worker(url: &str, root: &Path, args: &[&str]) -> Proc {
     Proc(
-        Command::new(env!("CARGO_BIN_EXE_pricing-worker"))
+        Command::new(worker_bin())
             .args(["--redis", url, "--block-ms", "100"])
             .arg("--models-root")
             .arg(root)
@@ -62,8 +69,42 @@ fn wait_all(c: &mut Client, ids: &[String]) {
     }
 }
 
+/// CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat`
+/// (clock ticks of 1/100 s, Linux's USER_HZ); 0 where there is no procfs.
+fn cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name in parentheses: utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
+/// `used_cpu_user + used_cpu_sys` of the server, seconds.
+fn redis_cpu_s(c: &mut redis::Connection) -> f64 {
+    let info: String = redis::cmd("INFO").arg("cpu").query(c).unwrap_or_default();
+    info.lines()
+        .filter(|l| l.starts_with("used_cpu_user:") || l.starts_with("used_cpu_sys:"))
+        .filter_map(|l| {
+            l.split_once(':')
+                .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+        })
+        .sum()
+}
+
+/// What one throughput run measured.
+struct Run {
+    jobs_per_s: f64,
+    /// CPU the worker processes used, ms per job.
+    worker_cpu_ms: f64,
+    /// CPU redis-server used during the run (the bench's polling included), ms per job.
+    redis_cpu_ms: f64,
+}
+
 /// Enqueues `n` jobs up front, then measures from the first to the last result.
-fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f64 {
+fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> Run {
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();
     let root = tempfile::tempdir().unwrap();
@@ -83,8 +124,13 @@ fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f6
         .unwrap();
     }
     let ttl = if cache { "86400" } else { "0" };
+    let mut raw = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let redis_before = redis_cpu_s(&mut raw);
     let start = Instant::now();
-    let _ws: Vec<Proc> = (0..processes)
+    let ws: Vec<Proc> = (0..processes)
         .map(|_| {
             worker(
                 &url,
@@ -99,7 +145,14 @@ fn throughput(processes: usize, concurrency: usize, n: usize, cache: bool) -> f6
         })
         .collect();
     wait_all(&mut c, &ids);
-    n as f64 / start.elapsed().as_secs_f64()
+    let jobs_per_s = n as f64 / start.elapsed().as_secs_f64();
+    let worker_cpu: f64 = ws.iter().map(|w| cpu_s(w.0.id())).sum();
+    let redis_cpu = redis_cpu_s(&mut raw) - redis_before;
+    Run {
+        jobs_per_s,
+        worker_cpu_ms: worker_cpu * 1000.0 / n as f64,
+        redis_cpu_ms: redis_cpu * 1000.0 / n as f64,
+    }
 }
 
 /// Entry ids are Redis-clock milliseconds: the urgent job's XADD versus its `running` event.
@@ -298,22 +351,54 @@ fn main() {
     let n = 4000;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let default = default_concurrency();
-    for (procs, slots, cache) in [
-        (1, cores, false),
-        (1, default, false),
-        (2, default, false),
-        (1, default, true),
-    ] {
-        let rate = throughput(procs, slots, n, cache);
+    // `--default-only`: only the default line (cache off), `--runs N` times (an A/B needs
+    // many runs of the one figure, not one of each).
+    let default_only = std::env::args().any(|a| a == "--default-only");
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let lines: Vec<(usize, usize, bool)> = if default_only {
+        // `--cache-on`: the cached line instead, i.e. the queue's own cost per job with
+        // no pricing in it.
+        let cache = std::env::args().any(|a| a == "--cache-on");
+        vec![(1, default, cache); runs]
+    } else {
+        vec![
+            (1, cores, false),
+            (1, default, false),
+            (2, default, false),
+            (1, default, true),
+        ]
+    };
+    for (procs, slots, cache) in lines {
+        if default_only {
+            // How fast this machine prices right now: on a shared VM the same cube took
+            // 1.9 ms quiet and 5 ms during other builds, which moves jobs/s as much.
+            println!(
+                "  the cube prices in {:.2} ms in-process just before this run",
+                pricing_ms(&cube(), 100)
+            );
+        }
+        let run = throughput(procs, slots, n, cache);
         println!(
-            "throughput: {procs} worker process(es) x concurrency {slots}{}, {n} cube jobs, cache {}: {rate:.0} jobs/s",
+            "throughput: {procs} worker process(es) x concurrency {slots}{}, {n} cube jobs, cache {}: {:.0} jobs/s",
             if slots == default {
                 " (the default)"
             } else {
                 " (one per core)"
             },
-            if cache { "on" } else { "off" }
+            if cache { "on" } else { "off" },
+            run.jobs_per_s
         );
+        println!(
+            "  CPU per job: worker {:.2} ms, redis-server {:.2} ms (with the bench's polling)",
+            run.worker_cpu_ms, run.redis_cpu_ms
+        );
+    }
+    if default_only {
+        return;
     }
     if std::env::args().any(|a| a == "--heavy-only") {
         return heavy_figure();

@@ -4,9 +4,8 @@
 //! Slots: `concurrency` slots for any job, plus `urgent_slots` only urgent jobs may take,
 //! so a burst of long bulk jobs never leaves an urgent job without a slot.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use tracing::{error, info, warn};
@@ -96,6 +95,12 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
     let mut fetches: u64 = 0;
 
     let mut last_sort = Instant::now();
+    let threads = JobThreads::default();
+    // When a take last found the urgent stream empty: looking again within
+    // `URGENT_POLL` cannot find more than the poll would, so the urgent slot's poll
+    // starts from there instead of taking again right after every job start (that second
+    // take cost one take.lua per job).
+    let mut urgent_empty_at: Option<Instant> = None;
 
     while !shared.shutdown.load(Ordering::Relaxed) {
         while let Ok(d) = done_rx.try_recv() {
@@ -157,7 +162,7 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             }
             let e = buffer.remove(i);
             info!(entry = %e.entry_id, priority = %e.priority, "running a job claimed back from a stopped worker alone");
-            start(shared, e, &mut slots, &done_tx);
+            start(shared, &threads, e, &mut slots, &done_tx);
             continue;
         }
         let order: Vec<Priority> = fetch_order(fetches, cfg.bulk_every)
@@ -168,11 +173,40 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
         let from_buffer = order
             .iter()
             .find_map(|p| buffer.iter().position(|e| e.priority == *p));
+        if from_buffer.is_none()
+            && allowed.len() < Priority::ALL.len()
+            && let Some(left) = urgent_empty_at
+                .map(|t| URGENT_POLL.saturating_sub(t.elapsed()))
+                .filter(|l| !l.is_zero())
+        {
+            // Only the urgent slots are free and urgent was empty a moment ago: wait for
+            // a job to finish or the poll interval, as `idle` would after a take.
+            if let Ok(d) = done_rx.recv_timeout(left) {
+                slots.finished(d);
+            }
+            continue;
+        }
         let next = match from_buffer {
             Some(i) => Some(buffer.remove(i)),
             None => {
                 last_sort = Instant::now();
-                match take(shared, conn, &order) {
+                let asked = Instant::now();
+                let took = take(shared, conn, &order);
+                urgent_empty_at = match &took {
+                    // take.lua looks at the priorities in `order` and stops at the first
+                    // that has an entry: those before it were empty when it ran.
+                    Ok(Took::Entry(e)) => order
+                        .iter()
+                        .take_while(|p| **p != e.priority)
+                        .any(|p| *p == Priority::Urgent)
+                        .then_some(asked),
+                    Ok(Took::Nothing { more: false, .. }) => {
+                        order.contains(&Priority::Urgent).then_some(asked)
+                    }
+                    // New entries left to sort may be urgent ones.
+                    Ok(Took::Nothing { more: true, .. }) | Err(_) => None,
+                };
+                match took {
                     Ok(Took::Entry(e)) => {
                         shared.hold(&e);
                         Some(e)
@@ -194,7 +228,7 @@ pub fn run(shared: &Arc<Shared>, conn: &mut RedisConn) -> Exit {
             continue;
         };
         fetches += 1;
-        start(shared, entry, &mut slots, &done_tx);
+        start(shared, &threads, entry, &mut slots, &done_tx);
     }
     drain(shared, conn, buffer, slots, &done_rx)
 }
@@ -253,9 +287,15 @@ fn idle(
     let _ = streams::wait_for_new(conn, &shared.keys, allowed, last, block);
 }
 
-fn start(shared: &Arc<Shared>, e: Entry, slots: &mut Slots, done: &mpsc::Sender<Done>) {
+fn start(
+    shared: &Arc<Shared>,
+    threads: &JobThreads,
+    e: Entry,
+    slots: &mut Slots,
+    done: &mpsc::Sender<Done>,
+) {
     let suspect = e.suspect();
-    if spawn_job(shared, e, done.clone()) {
+    if spawn_job(shared, threads, e, done.clone()) {
         slots.running += 1;
         slots.alone |= suspect;
     }
@@ -347,39 +387,92 @@ fn redis_down(shared: &Shared, backoff: &mut Backoff, e: &redis::RedisError) {
     }
 }
 
-/// Starts the job's thread; `false` if the OS refused a thread (the entry stays pending
-/// and unrenewed, so it is claimed back later; the slot stays free).
-fn spawn_job(shared: &Arc<Shared>, entry: Entry, done: mpsc::Sender<Done>) -> bool {
+/// One job for a job thread, and where to report that it finished.
+struct Task {
+    entry: Entry,
+    done: mpsc::Sender<Done>,
+}
+
+/// Job threads waiting for their next job. A thread is kept after its job rather than
+/// spawned per job (a thread start and a stack mapping per job is wasted work when jobs
+/// take 2 ms); a thread registers here *before* it reports its job done, so there are
+/// never more threads than slots.
+#[derive(Default)]
+struct JobThreads {
+    idle: Arc<Mutex<Vec<mpsc::Sender<Task>>>>,
+}
+
+/// Runs the job on an idle job thread, or a new one; `false` if the OS refused a thread
+/// (the entry stays pending and unrenewed, so it is claimed back later; the slot stays
+/// free).
+fn spawn_job(
+    shared: &Arc<Shared>,
+    threads: &JobThreads,
+    entry: Entry,
+    done: mpsc::Sender<Done>,
+) -> bool {
+    shared.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let mut task = Task { entry, done };
+    while let Some(tx) = threads.idle.lock().ok().and_then(|mut v| v.pop()) {
+        match tx.send(task) {
+            Ok(()) => return true,
+            // That thread is gone (a panic): try the next one.
+            Err(mpsc::SendError(t)) => task = t,
+        }
+    }
+    let (tx, rx) = mpsc::channel::<Task>();
     let s = Arc::clone(shared);
-    let held = entry.clone();
-    s.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let idle = Arc::clone(&threads.idle);
+    let me = tx.clone();
     let r = std::thread::Builder::new()
         .name("job".into())
         .spawn(move || {
-            let t = Instant::now();
-            let p = entry.priority;
-            let outcome = job::run(&s, &entry);
-            if let Some(o) = outcome {
-                s.metrics.job(o, p);
-                let waited = entry.waited_ms.map(|ms| ms as f64 / 1000.0);
-                s.metrics.tenants.job(&entry.tenant, o, waited);
-                s.metrics.duration(t.elapsed().as_secs_f64());
+            // `me` keeps the channel open: the thread waits for jobs for the process's
+            // lifetime.
+            for t in rx.iter() {
+                let d = run_job(&s, &t.entry);
+                if let Ok(mut v) = idle.lock() {
+                    v.push(me.clone());
+                }
+                let _ = t.done.send(d);
             }
-            // Also after giving up (None): then the entry must be claimed back.
-            s.release(&entry);
-            s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-            let _ = done.send(Done {
-                suspect: entry.suspect(),
-            });
         });
-    match r {
-        Ok(_) => true,
+    let refused = match r {
+        Ok(_) => match tx.send(task) {
+            Ok(()) => return true,
+            Err(mpsc::SendError(t)) => {
+                error!("a new job thread ended before its first job");
+                t
+            }
+        },
         Err(e) => {
             error!(error = %e, "cannot start a job thread");
-            shared.release(&held);
-            shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-            false
+            // The closure (and its receiver) is gone; the task was never sent.
+            task
         }
+    };
+    shared.release(&refused.entry);
+    shared.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    false
+}
+
+/// One job on a job thread, with its metrics; the entry is released (no longer renewed)
+/// whatever happened.
+fn run_job(s: &Shared, entry: &Entry) -> Done {
+    let t = Instant::now();
+    let p = entry.priority;
+    let outcome = job::run(s, entry);
+    if let Some(o) = outcome {
+        s.metrics.job(o, p);
+        let waited = entry.waited_ms.map(|ms| ms as f64 / 1000.0);
+        s.metrics.tenants.job(&entry.tenant, o, waited);
+        s.metrics.duration(t.elapsed().as_secs_f64());
+    }
+    // Also after giving up (None): then the entry must be claimed back.
+    s.release(entry);
+    s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    Done {
+        suspect: entry.suspect(),
     }
 }
 

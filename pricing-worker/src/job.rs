@@ -1,7 +1,12 @@
-//! One job's lifecycle, from claim to acknowledgement: claim the id and count the
-//! attempt (start.lua), apply the attempts and poison rules, mark it running, validate
-//! the params, locate the model, reserve memory, read it, answer from the cache or price
+//! One job's lifecycle, from claim to acknowledgement: validate the params, claim the id
+//! and count the attempt (start.lua), apply the attempts and poison rules, mark it
+//! running, locate the model, reserve memory, read it, answer from the cache or price
 //! it in its pool, then store the result (finish.lua) or schedule a retry (retry.lua).
+//!
+//! Round trips of a small `redis:KEY` job: one for start.lua, which also writes the
+//! running mark when the job is to be priced, with the model's STRLEN and first bytes
+//! pipelined after it (`Scripts::start_and_peek`), and one for finish.lua. (It was five:
+//! start, running, STRLEN, GET, finish.)
 
 use std::sync::atomic::Ordering;
 
@@ -16,7 +21,7 @@ use crate::model;
 use crate::pools::{Lane, Ran};
 use crate::protocol::{ErrorInfo, JobResult, MAX_ID_BYTES, Status, entry_ms, now_ms, rfc3339_ms};
 use crate::queue::RedisConn;
-use crate::queue::scripts::{self, Finish, Retry, Start};
+use crate::queue::scripts::{self, Finish, Mark, Retry, Start};
 use crate::queue::streams::Entry;
 use crate::retry::{self, AtStart, JobError, info as error_info, permanent, transient};
 use crate::runner::Shared;
@@ -58,10 +63,67 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         .get("enqueued_at")
         .map(|t| sanitize::bound(t, 64))
         .or_else(|| entry_ms(&e.entry_id).map(rfc3339_ms));
-    let start = s.persist(conn, "start", |c| {
-        c.run(|c| {
-            s.scripts
-                .start(c, &s.keys, &id, e, s.cfg.claim_idle, s.cfg.result_ttl)
+    let cfg = &s.cfg;
+    // Params first (no Redis): malformed params fail before the model is read.
+    let request = engine::parse_params(e.fields.get("params").map(String::as_str));
+    let model_key = request
+        .as_ref()
+        .ok()
+        .and_then(|_| model::peek_key(s, e.fields.get("model").map_or("", String::as_str)));
+    let mut job = Job {
+        s,
+        e,
+        enqueued_at,
+        id,
+        started_at: rfc3339_ms(now_ms()),
+        attempts: 0,
+        deaths: 0,
+    };
+    // The running record, split at its attempts number, which start.lua fills in: the
+    // record and event are written in the call that counts the attempt (one round trip
+    // fewer per job). Without an enqueue time the record may need the previous one's,
+    // known only after the start: then it is written on its own below.
+    let running = job
+        .enqueued_at
+        .is_some()
+        .then(|| running_parts(&job.record(Status::Running, None, None)))
+        .flatten();
+    let mark = running.as_ref().map(|(head, tail)| Mark {
+        record: (head.as_str(), tail.as_str()),
+        max_attempts: cfg.max_attempts,
+        max_deliveries: cfg.max_deliveries,
+        maxlen: cfg.events_maxlen,
+    });
+    let (start, peek) = s.persist(conn, "start", |c| {
+        c.run(|c| match &model_key {
+            // A `redis:KEY` model is measured (and, if small, read) in the same round
+            // trip.
+            Some(key) => s
+                .scripts
+                .start_and_peek(
+                    c,
+                    &s.keys,
+                    &job.id,
+                    e,
+                    cfg.claim_idle,
+                    cfg.result_ttl,
+                    mark.as_ref(),
+                    key,
+                    model::PEEK_BYTES,
+                )
+                .map(|(st, p)| (st, Some(p))),
+            None => s
+                .scripts
+                .start(
+                    c,
+                    &s.keys,
+                    &job.id,
+                    e,
+                    cfg.claim_idle,
+                    cfg.result_ttl,
+                    mark.as_ref(),
+                )
+                .map(|st| (st, None)),
         })
     })?;
     let Start::Claimed {
@@ -69,23 +131,19 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         attempts,
         deaths,
         alone,
+        marked,
     } = start
     else {
-        debug!(id = %log(&id), "duplicate entry: acknowledged without pricing");
+        debug!(id = %log(&job.id), "duplicate entry: acknowledged without pricing");
         s.persist(conn, "ack", |c| c.run(|c| scripts::ack(c, &s.keys, e)))?;
         return Some(Outcome::Duplicate);
     };
     let prev: Option<JobResult> = previous.and_then(|p| serde_json::from_str(&p).ok());
-    let job = Job {
-        s,
-        e,
-        enqueued_at: enqueued_at.or_else(|| prev.as_ref().and_then(|p| p.enqueued_at.clone())),
-        id,
-        started_at: rfc3339_ms(now_ms()),
-        attempts,
-        deaths,
-    };
-    let cfg = &s.cfg;
+    job.attempts = attempts;
+    job.deaths = deaths;
+    if job.enqueued_at.is_none() {
+        job.enqueued_at = prev.as_ref().and_then(|p| p.enqueued_at.clone());
+    }
     match retry::at_start(attempts, alone, cfg.max_attempts, cfg.max_deliveries) {
         AtStart::Price => {}
         AtStart::Poison => {
@@ -116,22 +174,24 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
             return job.finish(conn, Status::Dead, None, Some(err));
         }
     }
-    let running = job.record(Status::Running, None, None);
-    // `false`: another worker finished this entry meanwhile; finish.lua then keeps its
-    // result and this one is counted as a duplicate.
-    s.persist(conn, "mark running", |c| {
-        c.run(|c| {
-            s.scripts.mark_running(
-                c,
-                &s.keys,
-                &job.id,
-                &running,
-                cfg.result_ttl,
-                cfg.events_maxlen,
-            )
-        })
-    })?;
-    match price(&job, conn) {
+    if !marked {
+        let running = job.record(Status::Running, None, None);
+        // `false`: another worker finished this entry meanwhile; finish.lua then keeps
+        // its result and this one is counted as a duplicate.
+        s.persist(conn, "mark running", |c| {
+            c.run(|c| {
+                s.scripts.mark_running(
+                    c,
+                    &s.keys,
+                    &job.id,
+                    &running,
+                    cfg.result_ttl,
+                    cfg.events_maxlen,
+                )
+            })
+        })?;
+    }
+    match price(&job, conn, request, peek) {
         Ok((quote, name)) => {
             let total = quote.total_text();
             job.finish_done(conn, &quote, &name, &total)
@@ -142,6 +202,16 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         }
         Err(JobError::Transient(err)) => job.retry(conn, err),
     }
+}
+
+/// A record serialised with `"attempts":0`, split around that number: start.lua
+/// writes `head` + attempts + `tail`. `None` if the record has no such field (then the
+/// record is written on its own). The first match is the field: it comes before any
+/// free text except the id, and a string's quotes are escaped.
+fn running_parts(record: &str) -> Option<(String, String)> {
+    const FIELD: &str = "\"attempts\":";
+    let (head, tail) = record.split_once(concat!("\"attempts\":", "0"))?;
+    Some((format!("{head}{FIELD}"), tail.to_string()))
 }
 
 /// A job without a usable id cannot have a result: its raw entry is dead-lettered.
@@ -188,15 +258,20 @@ fn engine_error(e: EngineError) -> JobError {
     }
 }
 
-/// Params, model, memory, cache, pricing: the quote and the name it shows.
-fn price(job: &Job<'_>, conn: &mut RedisConn) -> Result<(PricedQuote, String), JobError> {
+/// Params (parsed by the caller), model, memory, cache, pricing: the quote and the name
+/// it shows. `peek` is what the running mark's round trip found of a `redis:KEY` model.
+fn price(
+    job: &Job<'_>,
+    conn: &mut RedisConn,
+    request: Result<Request, EngineError>,
+    peek: Option<model::Peek>,
+) -> Result<(PricedQuote, String), JobError> {
     let s = job.s;
     let f = &job.e.fields;
     // Params first: malformed params fail before the model is read or the cache asked.
-    let request =
-        engine::parse_params(f.get("params").map(String::as_str)).map_err(engine_error)?;
+    let request = request.map_err(engine_error)?;
     let uri = f.get("model").cloned().unwrap_or_default();
-    let located = model::locate(s, conn, &uri)?;
+    let located = model::locate(s, conn, &uri, peek)?;
     // `name` (optional) is the file name the quote shows, e.g. the customer's upload
     // name for a `redis:KEY` model; by default the path or the key.
     let name = sanitize::name(
@@ -209,7 +284,7 @@ fn price(job: &Job<'_>, conn: &mut RedisConn) -> Result<(PricedQuote, String), J
         .budget
         .reserve(budget::estimate(located.size), &giving_up)
         .ok_or_else(|| transient("shutdown", "the worker is shutting down"))?;
-    let bytes = model::read(s, conn, &located)?;
+    let bytes = model::read(s, conn, located)?;
     let reservation = match budget::gzip_declared_size(&bytes) {
         Some(declared) => {
             let inflated = declared.max(bytes.len() as u64).min(s.cfg.max_model_bytes);
@@ -449,5 +524,41 @@ impl Job<'_> {
         })?;
         warn!(id = %log(&self.id), code = %log(&err.code), attempts = self.attempts, retry_in_ms = delay.as_millis() as u64, "transient failure: retrying");
         Some(Outcome::Retried)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(id: &str, attempts: u32) -> String {
+        let r: JobResult<NamedQuote<'_>> = JobResult {
+            id: id.into(),
+            status: Status::Running,
+            quote: None,
+            error: None,
+            attempts,
+            worker: Some("w-1".into()),
+            enqueued_at: Some("2026-12-03T07:00:00.000Z".into()),
+            started_at: Some("2026-12-03T07:00:01.000Z".into()),
+            finished_at: None,
+        };
+        serde_json::to_string(&r).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_split_running_record_is_the_record_with_its_attempts() {
+        // Ids that look like the field itself must not move the split.
+        for id in [
+            "ORDER-1",
+            "\"attempts\":0",
+            "a\\\"attempts\":0,\"",
+            "\u{2028}x",
+        ] {
+            let (head, tail) = running_parts(&running(id, 0)).unwrap_or_default();
+            for n in [1, 7, 4_000_000_000] {
+                assert_eq!(format!("{head}{n}{tail}"), running(id, n), "{id}");
+            }
+        }
     }
 }

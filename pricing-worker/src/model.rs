@@ -11,7 +11,7 @@ use crate::runner::Shared;
 use crate::sandbox;
 use crate::sanitize;
 
-/// A model found and measured, not yet read.
+/// A model found and measured, not yet read (or, when small, read already).
 #[derive(Debug, Clone)]
 pub struct Located {
     /// The name the quote shows by default: the path or the key.
@@ -19,6 +19,38 @@ pub struct Located {
     /// Its size in bytes.
     pub size: u64,
     where_: Where,
+    /// The whole model, when the peek already read it.
+    bytes: Option<Vec<u8>>,
+}
+
+/// Models up to this size are read in the round trip that measures them (`Peek`),
+/// before the memory budget is reserved: the budget is for what pricing builds from
+/// the bytes, and this many bytes per slot are noise beside it. Larger models are read
+/// with a GET after the reservation, as before.
+pub const PEEK_BYTES: usize = 64 << 10;
+
+/// What the look at a `redis:KEY` model found, in the same round trip as the running
+/// mark (`scripts::mark_running_and_peek`): its length, and its first `PEEK_BYTES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Peek {
+    /// The key holds no string (WRONGTYPE).
+    WrongType,
+    /// STRLEN (0: missing or empty) and GETRANGE 0 `PEEK_BYTES`-1.
+    Found {
+        /// STRLEN.
+        len: u64,
+        /// The first bytes.
+        head: Vec<u8>,
+    },
+}
+
+/// The key of a `redis:KEY` model this worker may read, else `None` (a `file://` model,
+/// a bad URI or a key outside the blob prefixes: `locate` says why).
+pub fn peek_key(s: &Shared, uri: &str) -> Option<String> {
+    match ModelSource::parse(uri) {
+        Some(ModelSource::Redis(key)) if key_allowed(&key, &s.blob_prefixes) => Some(key),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -41,8 +73,14 @@ pub fn key_allowed(key: &str, prefixes: &[String]) -> bool {
     prefixes.iter().any(|p| key.starts_with(p.as_str()))
 }
 
-/// Finds the model `uri` and its size.
-pub fn locate(s: &Shared, conn: &mut RedisConn, uri: &str) -> Result<Located, JobError> {
+/// Finds the model `uri` and its size; `peek` is what `scripts::mark_running_and_peek`
+/// found for its key (`None`: ask Redis now).
+pub fn locate(
+    s: &Shared,
+    conn: &mut RedisConn,
+    uri: &str,
+    peek: Option<Peek>,
+) -> Result<Located, JobError> {
     let max = s.cfg.max_model_bytes;
     match ModelSource::parse(uri) {
         None => Err(permanent(
@@ -70,6 +108,7 @@ pub fn locate(s: &Shared, conn: &mut RedisConn, uri: &str) -> Result<Located, Jo
                 name: path,
                 size,
                 where_: Where::File(real),
+                bytes: None,
             })
         }
         Some(ModelSource::Redis(key)) => {
@@ -83,16 +122,22 @@ pub fn locate(s: &Shared, conn: &mut RedisConn, uri: &str) -> Result<Located, Jo
                     ),
                 ));
             }
-            let len: Result<u64, ()> = s
-                .persist(conn, "strlen", |c| {
-                    match c.run(|c| redis::cmd("STRLEN").arg(&key).query::<u64>(c)) {
-                        Ok(n) => Ok(Ok(n)),
-                        // The error text is the server's, never the value's bytes.
-                        Err(err) if err.code() == Some("WRONGTYPE") => Ok(Err(())),
-                        Err(err) => Err(err),
-                    }
-                })
-                .ok_or_else(|| transient("redis", "shutting down"))?;
+            let (len, head): (Result<u64, ()>, Option<Vec<u8>>) = match peek {
+                Some(Peek::WrongType) => (Err(()), None),
+                Some(Peek::Found { len, head }) => (Ok(len), Some(head)),
+                None => (
+                    s.persist(conn, "strlen", |c| {
+                        match c.run(|c| redis::cmd("STRLEN").arg(&key).query::<u64>(c)) {
+                            Ok(n) => Ok(Ok(n)),
+                            // The error text is the server's, never the value's bytes.
+                            Err(err) if err.code() == Some("WRONGTYPE") => Ok(Err(())),
+                            Err(err) => Err(err),
+                        }
+                    })
+                    .ok_or_else(|| transient("redis", "shutting down"))?,
+                    None,
+                ),
+            };
             let shown = sanitize::token(&key);
             let len = len.map_err(|()| {
                 permanent(
@@ -115,16 +160,35 @@ pub fn locate(s: &Shared, conn: &mut RedisConn, uri: &str) -> Result<Located, Jo
                 name: key.clone(),
                 size: len,
                 where_: Where::Redis(key),
+                // The head is the whole model only if its length is STRLEN's (the two
+                // reads are not atomic: a SET between them means reading again).
+                bytes: head.filter(|h| h.len() as u64 == len),
             })
         }
     }
 }
 
-/// Reads the located model's bytes.
-pub fn read(s: &Shared, conn: &mut RedisConn, m: &Located) -> Result<Vec<u8>, JobError> {
+/// Reads the located model's bytes (those the peek read, if it read them all).
+pub fn read(s: &Shared, conn: &mut RedisConn, m: Located) -> Result<Vec<u8>, JobError> {
     let max = s.cfg.max_model_bytes;
-    let bytes = match &m.where_ {
-        Where::File(real) => std::fs::read(real).map_err(|err| sandbox::io_error(&m.name, &err))?,
+    let bytes = match (&m.where_, m.bytes) {
+        (_, Some(b)) => b,
+        (where_, None) => read_from(s, conn, &m.name, where_)?,
+    };
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64, max));
+    }
+    Ok(bytes)
+}
+
+fn read_from(
+    s: &Shared,
+    conn: &mut RedisConn,
+    name: &str,
+    where_: &Where,
+) -> Result<Vec<u8>, JobError> {
+    Ok(match where_ {
+        Where::File(real) => std::fs::read(real).map_err(|err| sandbox::io_error(name, &err))?,
         Where::Redis(key) => {
             let b: Option<Vec<u8>> = s
                 .persist(conn, "get model", |c| {
@@ -138,11 +202,7 @@ pub fn read(s: &Shared, conn: &mut RedisConn, m: &Located) -> Result<Vec<u8>, Jo
                 )
             })?
         }
-    };
-    if bytes.len() as u64 > max {
-        return Err(too_large(bytes.len() as u64, max));
-    }
-    Ok(bytes)
+    })
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //!   It fetches a job only when a slot is free (no prefetch, so an urgent job never
 //!   waits behind fetched bulk jobs), claims back entries of dead workers and moves due
 //!   retries back onto their streams (`maintenance`);
-//! - one **job thread** per job does the Redis side of the job (`job`: claim the id,
-//!   load the model, store the result) and hands the pricing to a **pool** (`pools`:
+//! - a **job thread** per slot in use (kept for the next job, not one per job) does the
+//!   Redis side of the job (`job`: claim the id and mark it running in one call, load
+//!   the model, store the result) and hands the pricing to a **pool** (`pools`:
 //!   one for urgent jobs, one shared) where it runs under the wall-time limit and a
 //!   cancel token, so a hung engine cannot hold the job's Redis work hostage;
 //! - the **heartbeat** thread (`heartbeat`) resets the idle time of every entry this

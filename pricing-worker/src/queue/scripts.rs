@@ -10,6 +10,7 @@ use std::time::Duration;
 use redis::{Connection, RedisResult, Script, Value};
 
 use super::streams::{Death, Entry};
+use crate::model::Peek;
 use crate::protocol::{GROUP, HANDED_BACK, Keys, Priority, Status, TENANT_QUEUE};
 
 macro_rules! with_is_final {
@@ -38,7 +39,22 @@ pub enum Start {
         deaths: u32,
         /// Of those, times it held this job alone.
         alone: u32,
+        /// Whether start.lua also wrote the running record and event ([`Mark`]).
+        marked: bool,
     },
+}
+
+/// The running mark start.lua writes in the same call when the job is to be priced.
+#[derive(Debug, Clone)]
+pub struct Mark<'a> {
+    /// The running record's JSON up to its attempts number, and after it.
+    pub record: (&'a str, &'a str),
+    /// The attempts limit (`retry::at_start`).
+    pub max_attempts: u32,
+    /// The deaths-alone limit (`retry::at_start`).
+    pub max_deliveries: u32,
+    /// Approximate MAXLEN of the events stream.
+    pub maxlen: u64,
 }
 
 /// The arguments of finish.lua.
@@ -225,7 +241,9 @@ impl Scripts {
     }
 
     /// start.lua: claims job `id` for `entry` for `lease`, counting the attempt and the
-    /// entry's [`Death`]; the job hash lives for `ttl`.
+    /// entry's [`Death`]; the job hash lives for `ttl`. With `mark`, also the running
+    /// record and event when the job is to be priced.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         &self,
         c: &mut Connection,
@@ -234,40 +252,102 @@ impl Scripts {
         entry: &Entry,
         lease: Duration,
         ttl: Duration,
+        mark: Option<&Mark<'_>>,
     ) -> RedisResult<Start> {
         let v: Vec<Value> = self
-            .start
-            .key(keys.result(id))
+            .start_invocation(keys, id, entry, lease, ttl, mark)
+            .invoke(c)?;
+        parse_start(&v)
+    }
+
+    /// [`Scripts::start`] and, in the same round trip, a look at the `redis:KEY` model
+    /// `model_key`: STRLEN and its first `peek` bytes, so a small model costs no round
+    /// trip of its own. The reads are plain commands pipelined after the script, not in
+    /// it: the model key is not under the queue's hash tag (another slot on Redis
+    /// Cluster). Errors are per command, so a WRONGTYPE model key fails the job as it
+    /// did before without failing (and repeating) the start.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_and_peek(
+        &self,
+        c: &mut Connection,
+        keys: &Keys,
+        id: &str,
+        entry: &Entry,
+        lease: Duration,
+        ttl: Duration,
+        mark: Option<&Mark<'_>>,
+        model_key: &str,
+        peek: usize,
+    ) -> RedisResult<(Start, Peek)> {
+        let inv = self.start_invocation(keys, id, entry, lease, ttl, mark);
+        let mut p = redis::pipe();
+        p.ignore_errors()
+            .invoke_script(&inv)
+            .cmd("STRLEN")
+            .arg(model_key)
+            .cmd("GETRANGE")
+            .arg(model_key)
+            .arg(0)
+            .arg(peek.max(1) - 1);
+        let r: Vec<RedisResult<Value>> = p.query(c)?;
+        let mut r = r.into_iter();
+        let short = || {
+            redis::RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "short pipeline reply",
+            ))
+        };
+        let (started, len, head) = match (r.next(), r.next(), r.next()) {
+            (Some(s), Some(l), Some(h)) => (s, l, h),
+            _ => return Err(short()),
+        };
+        let start = match started {
+            Ok(v) => parse_start(&redis::from_redis_value::<Vec<Value>>(v)?)?,
+            // The script is not cached (a restarted Redis), so it did not run: the
+            // classic invoke loads and runs it; the reads above are still good.
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                parse_start(&inv.invoke::<Vec<Value>>(c)?)?
+            }
+            Err(e) => return Err(e),
+        };
+        let peeked = match (len, head) {
+            (Err(e), _) | (_, Err(e)) if e.code() == Some("WRONGTYPE") => Peek::WrongType,
+            (Ok(len), Ok(head)) => Peek::Found {
+                len: redis::from_redis_value(len)?,
+                head: redis::from_redis_value(head)?,
+            },
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        Ok((start, peeked))
+    }
+
+    fn start_invocation<'a>(
+        &'a self,
+        keys: &Keys,
+        id: &str,
+        entry: &Entry,
+        lease: Duration,
+        ttl: Duration,
+        mark: Option<&Mark<'_>>,
+    ) -> redis::ScriptInvocation<'a> {
+        let mut inv = self.start.prepare_invoke();
+        inv.key(keys.result(id))
             .key(keys.lock(id))
             .key(keys.job(id))
             .arg(entry.token())
             .arg(millis(lease))
             .arg(entry.death.as_str())
-            .arg(secs(ttl))
-            .invoke(c)?;
-        let verdict: String = v
-            .first()
-            .map(redis::from_redis_value_ref)
-            .transpose()?
-            .unwrap_or_default();
-        let int = |i: usize| -> u32 {
-            v.get(i)
-                .and_then(|x| redis::from_redis_value_ref::<i64>(x).ok())
-                .map_or(0, |n| n.clamp(0, u32::MAX as i64) as u32)
-        };
-        Ok(match verdict.as_str() {
-            "final" => Start::Final,
-            "busy" => Start::Busy,
-            _ => Start::Claimed {
-                previous: v
-                    .get(1)
-                    .and_then(|x| redis::from_redis_value_ref::<Option<String>>(x).ok())
-                    .flatten(),
-                attempts: int(2),
-                deaths: int(3),
-                alone: int(4),
-            },
-        })
+            .arg(secs(ttl));
+        if let Some(m) = mark {
+            inv.key(keys.events())
+                .arg(m.max_attempts)
+                .arg(m.max_deliveries)
+                .arg(m.record.0)
+                .arg(m.record.1)
+                .arg(m.maxlen)
+                .arg(id);
+        }
+        inv
     }
 
     /// finish.lua: stores the final record unless one exists; `true` when stored.
@@ -412,6 +492,34 @@ impl Scripts {
         }
         inv.invoke(c)
     }
+}
+
+/// start.lua's reply.
+fn parse_start(v: &[Value]) -> RedisResult<Start> {
+    let verdict: String = v
+        .first()
+        .map(redis::from_redis_value_ref)
+        .transpose()?
+        .unwrap_or_default();
+    let int = |i: usize| -> u32 {
+        v.get(i)
+            .and_then(|x| redis::from_redis_value_ref::<i64>(x).ok())
+            .map_or(0, |n| n.clamp(0, u32::MAX as i64) as u32)
+    };
+    Ok(match verdict.as_str() {
+        "final" => Start::Final,
+        "busy" => Start::Busy,
+        _ => Start::Claimed {
+            previous: v
+                .get(1)
+                .and_then(|x| redis::from_redis_value_ref::<Option<String>>(x).ok())
+                .flatten(),
+            attempts: int(2),
+            deaths: int(3),
+            alone: int(4),
+            marked: int(5) == 1,
+        },
+    })
 }
 
 /// take.lua's reply: {stream index, entry id, fields, tenant, waited ms} or
