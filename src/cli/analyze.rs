@@ -10,7 +10,6 @@ use pricing_core::price::AnalysisDocument;
 use super::output::{self, Stream};
 use super::{
     EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, ItemArgs, LimitArgs, ScalingArgs, batch, inputs, load,
-    release,
 };
 
 /// Arguments of `pricing analyze`.
@@ -50,16 +49,11 @@ pub fn run(args: &AnalyzeArgs) -> i32 {
     let mut reported = 0;
     // Only the documents travel to the printing thread: each file's repaired meshes are
     // dropped as soon as it is measured, so a folder of large files does not pile up.
-    let only_file = files.len() == 1;
     batch::stream(
         &files,
         "analysing",
         |input| {
-            load(input, &args.scaling, &args.limits, &args.items).map(|f| {
-                let doc = AnalysisDocument::new(&f);
-                release(f, only_file);
-                doc
-            })
+            load(input, &args.scaling, &args.limits, &args.items).map(|f| AnalysisDocument::new(&f))
         },
         |input, result, took| match result {
             Ok(doc) => {

@@ -13,7 +13,7 @@ use super::output::{self, Stream};
 use super::profile_args::{self, ProfileArgs};
 use super::{
     EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
-    inputs, load, release,
+    inputs, load,
 };
 
 /// Arguments of `pricing estimate`.
@@ -177,16 +177,13 @@ pub fn run(args: &EstimateArgs) -> i32 {
     let many = files.len() > 1;
     // A blank line between reports, not before the first.
     let mut reported = 0;
-    let only_file = files.len() == 1;
     batch::stream(
         &files,
         "estimating",
         |input| {
             let file = load(input, &args.scaling, &args.limits, &args.items)?;
-            let doc = estimate_file(&file, |part| profile.estimate(part, supports))
-                .map_err(|e| Failure::quote(&e));
-            release(file, only_file);
-            doc
+            estimate_file(&file, |part| profile.estimate(part, supports))
+                .map_err(|e| Failure::quote(&e))
         },
         |input, result, took| match result {
             Ok(doc) => {

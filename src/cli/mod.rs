@@ -197,16 +197,6 @@ pub fn load(
         .map_err(|e| Failure::new("cancelled", e.to_string()))
 }
 
-/// Lets go of a loaded file. A run of one file exits right after printing it, and the
-/// operating system takes the whole address space back at once, so freeing a
-/// million-triangle mesh piece by piece first is skipped; in a batch each file is
-/// freed as usual, so memory stays bounded.
-pub fn release(file: AnalysedFile, only_file: bool) {
-    if only_file {
-        std::mem::forget(file);
-    }
-}
-
 /// Formats hours and minutes, `1h 05m`.
 pub fn hours(s: f64) -> String {
     let m = (s / 60.0).round().max(0.0) as i64;

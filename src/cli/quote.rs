@@ -25,7 +25,7 @@ use super::output::{self, Stream};
 use super::profile_args::{self, ProfileArgs};
 use super::{
     EXIT_BAD_MESH, EXIT_OK, EXIT_USAGE, Failure, ItemArgs, LimitArgs, OnOff, ScalingArgs, batch,
-    hours, inputs, load, money_sum, release,
+    hours, inputs, load, money_sum,
 };
 
 /// Arguments of `pricing quote`.
@@ -223,13 +223,9 @@ fn quote_input(
     args: &QuoteArgs,
     quoter: &Quoter,
     request: &QuoteRequest,
-    only_file: bool,
 ) -> Result<QuoteDocument, Failure> {
     let file = load(input, &args.scaling, &args.limits, &args.items)?;
-    let doc =
-        price::quote_file(quoter, &file, request, &Cancel::never()).map_err(|e| Failure::quote(&e));
-    release(file, only_file);
-    doc
+    price::quote_file(quoter, &file, request, &Cancel::never()).map_err(|e| Failure::quote(&e))
 }
 
 fn run_batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &[Input]) -> i32 {
@@ -248,7 +244,7 @@ fn run_batch(args: &QuoteArgs, quoter: &Quoter, request: &QuoteRequest, files: &
     batch::stream(
         files,
         "quoting",
-        |input| quote_input(input, args, quoter, request, files.len() == 1),
+        |input| quote_input(input, args, quoter, request),
         |input, result, took| {
             times.push(took);
             match &result {
