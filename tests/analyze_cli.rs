@@ -1,17 +1,8 @@
 //! `pricing analyze` end to end: output shape, units options, errors and exit codes.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn pricing() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pricing"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
+use common::{fixture, pricing};
 
 fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)

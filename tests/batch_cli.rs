@@ -2,26 +2,12 @@
 //! streaming, CSV through the csv crate, unreadable folders, `-0.00`, the units and limit
 //! messages, `quote --profile/--preset/--set`, per-file machine errors.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn pricing() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pricing"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    pricing().args(args).output().expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{output as run, pricing, root, text};
 
 fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     text(stdout)

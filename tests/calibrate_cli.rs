@@ -6,20 +6,11 @@
 //! filament. The seven are every other stem in name order, fixed before any figure
 //! was seen.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn pricing(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
-        .args(args)
-        .output()
-        .expect("run pricing");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::path::{Path, PathBuf};
+
+use common::run as pricing;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/calibration")

@@ -2,19 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
-fn pricing(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
-        .args(args)
-        .output()
-        .expect("run pricing");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run as pricing;
 
 fn corpus(f: &str) -> String {
     common::corpus_dir().join(f).display().to_string()

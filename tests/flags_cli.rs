@@ -1,27 +1,11 @@
 //! The CLI's behaviour as a tool (issue 13's bar): a closed pipe, errors on stderr in one
 //! format, `-q`/`-v`, colour, completions, the man page, `-V`, the schema command.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn pricing() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pricing"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR");
-    c
-}
+use std::process::{Command, Stdio};
 
-fn run(args: &[&str]) -> Output {
-    pricing().args(args).output().expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{output as run, pricing, root, text};
 
 #[test]
 fn a_closed_pipe_ends_quietly_without_a_panic() {

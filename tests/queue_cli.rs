@@ -3,7 +3,6 @@
 // A panic in a test helper is a failed test, like `allow-unwrap-in-tests` for #[test] fns.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,18 +11,10 @@ use pricing_worker::metrics::Metrics;
 use pricing_worker::redis_server::RedisServer;
 use pricing_worker::runner::{self, WorkerConfig};
 
+mod common;
+
 fn pricing(args: &[&str], url: &str) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pricing"))
-        .args(args)
-        .env("PRICING_REDIS_URL", url)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::exit_and_text(common::pricing().args(args).env("PRICING_REDIS_URL", url))
 }
 
 /// What `pricing quote --json` prints for one file.

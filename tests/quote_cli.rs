@@ -3,27 +3,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use pricing_core::mesh::ReadLimits;
 use pricing_core::price::{PriceBook, QuoteRequest, Quoter, quote_bytes};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn pricing(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pricing"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run pricing")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{output as pricing, root, text};
 
 #[test]
 fn quote_cube_with_embedded_book() {

@@ -2,19 +2,13 @@
 //! that names what it is and a stable code (issues 10 and 14); and a 3MF analysed in its
 //! declared unit.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn pricing() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pricing"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
+use common::{fixture, pricing};
 
 /// Exit code and the JSON error line of `pricing analyze --json PATH`.
 fn refused(path: &std::path::Path) -> (Option<i32>, serde_json::Value, Duration) {
