@@ -362,3 +362,34 @@ fn readable_output_of_the_first_readme_command() {
     );
     insta::assert_snapshot!("cli_quote_cube", s);
 }
+
+#[test]
+fn quote_takes_supports_from_the_profile_unless_the_flag_is_given() {
+    let sphere = common::corpus_dir().join("unit_sphere.STL");
+    let sphere = sphere.to_str().expect("UTF-8 path");
+    let quote = |extra: &[&str]| {
+        let mut args = vec![
+            "quote",
+            "--json",
+            "--scale",
+            "20",
+            "--set",
+            "support_material=0",
+        ];
+        args.extend_from_slice(extra);
+        args.push(sphere);
+        let out = pricing(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+    let (from_profile, err) = quote(&[]);
+    assert!(!err.contains("supports_override"), "{err}");
+    let (off, _) = quote(&["--supports", "off"]);
+    assert_eq!(
+        from_profile, off,
+        "the profile's support_material = 0 means supports off"
+    );
+    let (on, err) = quote(&["--supports", "on"]);
+    assert_ne!(on, off);
+    assert!(err.contains("supports_override"), "{err}");
+}
