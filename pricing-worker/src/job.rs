@@ -21,7 +21,7 @@ use crate::model;
 use crate::pools::{Lane, Ran};
 use crate::protocol::{ErrorInfo, JobResult, MAX_ID_BYTES, Status, entry_ms, now_ms, rfc3339_ms};
 use crate::queue::RedisConn;
-use crate::queue::scripts::{self, Finish, Mark, Retry, Start};
+use crate::queue::scripts::{self, Finish, Mark, Retry, Start, StartCall};
 use crate::queue::streams::Entry;
 use crate::retry::{self, AtStart, JobError, info as error_info, permanent, transient};
 use crate::runner::Shared;
@@ -88,42 +88,27 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
         .is_some()
         .then(|| running_parts(&job.record(Status::Running, None, None)))
         .flatten();
-    let mark = running.as_ref().map(|(head, tail)| Mark {
-        record: (head.as_str(), tail.as_str()),
-        max_attempts: cfg.max_attempts,
-        max_deliveries: cfg.max_deliveries,
-        maxlen: cfg.events_maxlen,
-    });
+    let call = StartCall {
+        id: &job.id,
+        entry: e,
+        lease: cfg.claim_idle,
+        ttl: cfg.result_ttl,
+        mark: running.as_ref().map(|(head, tail)| Mark {
+            record: (head.as_str(), tail.as_str()),
+            max_attempts: cfg.max_attempts,
+            max_deliveries: cfg.max_deliveries,
+            maxlen: cfg.events_maxlen,
+        }),
+    };
     let (start, peek) = s.persist(conn, "start", |c| {
         c.run(|c| match &model_key {
             // A `redis:KEY` model is measured (and, if small, read) in the same round
             // trip.
             Some(key) => s
                 .scripts
-                .start_and_peek(
-                    c,
-                    &s.keys,
-                    &job.id,
-                    e,
-                    cfg.claim_idle,
-                    cfg.result_ttl,
-                    mark.as_ref(),
-                    key,
-                    model::PEEK_BYTES,
-                )
+                .start_and_peek(c, &s.keys, &call, key, model::PEEK_BYTES)
                 .map(|(st, p)| (st, Some(p))),
-            None => s
-                .scripts
-                .start(
-                    c,
-                    &s.keys,
-                    &job.id,
-                    e,
-                    cfg.claim_idle,
-                    cfg.result_ttl,
-                    mark.as_ref(),
-                )
-                .map(|st| (st, None)),
+            None => s.scripts.start(c, &s.keys, &call).map(|st| (st, None)),
         })
     })?;
     let Start::Claimed {
@@ -209,9 +194,8 @@ fn run_on(s: &Shared, e: &Entry, conn: &mut RedisConn) -> Option<Outcome> {
 /// record is written on its own). The first match is the field: it comes before any
 /// free text except the id, and a string's quotes are escaped.
 fn running_parts(record: &str) -> Option<(String, String)> {
-    const FIELD: &str = "\"attempts\":";
-    let (head, tail) = record.split_once(concat!("\"attempts\":", "0"))?;
-    Some((format!("{head}{FIELD}"), tail.to_string()))
+    let (head, tail) = record.split_once("\"attempts\":0")?;
+    Some((format!("{head}\"attempts\":"), tail.to_string()))
 }
 
 /// A job without a usable id cannot have a result: its raw entry is dead-lettered.

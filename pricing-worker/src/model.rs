@@ -30,7 +30,7 @@ pub struct Located {
 pub const PEEK_BYTES: usize = 64 << 10;
 
 /// What the look at a `redis:KEY` model found, in the same round trip as the running
-/// mark (`scripts::mark_running_and_peek`): its length, and its first `PEEK_BYTES`.
+/// mark (`Scripts::start_and_peek`): its length, and its first `PEEK_BYTES`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Peek {
     /// The key holds no string (WRONGTYPE).
@@ -73,8 +73,8 @@ pub fn key_allowed(key: &str, prefixes: &[String]) -> bool {
     prefixes.iter().any(|p| key.starts_with(p.as_str()))
 }
 
-/// Finds the model `uri` and its size; `peek` is what `scripts::mark_running_and_peek`
-/// found for its key (`None`: ask Redis now).
+/// Finds the model `uri` and its size; `peek` is what `Scripts::start_and_peek` found
+/// for its key (`None`: ask Redis now).
 pub fn locate(
     s: &Shared,
     conn: &mut RedisConn,

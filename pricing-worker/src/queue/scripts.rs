@@ -44,6 +44,21 @@ pub enum Start {
     },
 }
 
+/// The arguments of start.lua.
+#[derive(Debug, Clone)]
+pub struct StartCall<'a> {
+    /// The job id.
+    pub id: &'a str,
+    /// The entry claiming it.
+    pub entry: &'a Entry,
+    /// How long the claim holds without a heartbeat.
+    pub lease: Duration,
+    /// Lifetime of the job hash (and of the running record).
+    pub ttl: Duration,
+    /// The running mark to write in the same call, if any.
+    pub mark: Option<Mark<'a>>,
+}
+
 /// The running mark start.lua writes in the same call when the job is to be priced.
 #[derive(Debug, Clone)]
 pub struct Mark<'a> {
@@ -240,23 +255,16 @@ impl Scripts {
         Ok(n == 1)
     }
 
-    /// start.lua: claims job `id` for `entry` for `lease`, counting the attempt and the
-    /// entry's [`Death`]; the job hash lives for `ttl`. With `mark`, also the running
-    /// record and event when the job is to be priced.
-    #[allow(clippy::too_many_arguments)]
+    /// start.lua: claims job `call.id` for `call.entry` for `call.lease`, counting the
+    /// attempt and the entry's [`Death`]; the job hash lives for `call.ttl`. With
+    /// `call.mark`, also the running record and event when the job is to be priced.
     pub fn start(
         &self,
         c: &mut Connection,
         keys: &Keys,
-        id: &str,
-        entry: &Entry,
-        lease: Duration,
-        ttl: Duration,
-        mark: Option<&Mark<'_>>,
+        call: &StartCall<'_>,
     ) -> RedisResult<Start> {
-        let v: Vec<Value> = self
-            .start_invocation(keys, id, entry, lease, ttl, mark)
-            .invoke(c)?;
+        let v: Vec<Value> = self.start_invocation(keys, call).invoke(c)?;
         parse_start(&v)
     }
 
@@ -266,20 +274,15 @@ impl Scripts {
     /// it: the model key is not under the queue's hash tag (another slot on Redis
     /// Cluster). Errors are per command, so a WRONGTYPE model key fails the job as it
     /// did before without failing (and repeating) the start.
-    #[allow(clippy::too_many_arguments)]
     pub fn start_and_peek(
         &self,
         c: &mut Connection,
         keys: &Keys,
-        id: &str,
-        entry: &Entry,
-        lease: Duration,
-        ttl: Duration,
-        mark: Option<&Mark<'_>>,
+        call: &StartCall<'_>,
         model_key: &str,
         peek: usize,
     ) -> RedisResult<(Start, Peek)> {
-        let inv = self.start_invocation(keys, id, entry, lease, ttl, mark);
+        let inv = self.start_invocation(keys, call);
         let mut p = redis::pipe();
         p.ignore_errors()
             .invoke_script(&inv)
@@ -324,21 +327,18 @@ impl Scripts {
     fn start_invocation<'a>(
         &'a self,
         keys: &Keys,
-        id: &str,
-        entry: &Entry,
-        lease: Duration,
-        ttl: Duration,
-        mark: Option<&Mark<'_>>,
+        call: &StartCall<'_>,
     ) -> redis::ScriptInvocation<'a> {
+        let id = call.id;
         let mut inv = self.start.prepare_invoke();
         inv.key(keys.result(id))
             .key(keys.lock(id))
             .key(keys.job(id))
-            .arg(entry.token())
-            .arg(millis(lease))
-            .arg(entry.death.as_str())
-            .arg(secs(ttl));
-        if let Some(m) = mark {
+            .arg(call.entry.token())
+            .arg(millis(call.lease))
+            .arg(call.entry.death.as_str())
+            .arg(secs(call.ttl));
+        if let Some(m) = &call.mark {
             inv.key(keys.events())
                 .arg(m.max_attempts)
                 .arg(m.max_deliveries)
