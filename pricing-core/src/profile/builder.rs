@@ -334,17 +334,13 @@ impl ProfileBuilder {
             let Some(e) = self.entries.get(key) else {
                 return true;
             };
-            match e.value.trim() {
-                "1" => true,
-                "0" => false,
-                other => {
-                    problems.push(KeyProblem {
-                        key: key.to_string(),
-                        message: format!("expected 0 or 1, got `{}`", short(other)),
-                    });
-                    false
-                }
-            }
+            ini::flag(&e.value).unwrap_or_else(|| {
+                problems.push(KeyProblem {
+                    key: key.to_string(),
+                    message: format!("`{}` is not 0 or 1", short(&e.value)),
+                });
+                false
+            })
         };
         let (enabled, auto) = (flag("support_material"), flag("support_material_auto"));
         if enabled && !auto {
@@ -357,9 +353,9 @@ impl ProfileBuilder {
     }
 
     /// The profile, or every problem of every source.
-    pub fn build(self) -> Result<LoadedProfile, ProfileError> {
+    pub fn build(mut self) -> Result<LoadedProfile, ProfileError> {
         let mut problems = Vec::new();
-        let mut warnings = self.warnings.clone();
+        let mut warnings = std::mem::take(&mut self.warnings);
         let supports = self.supports(&mut problems, &mut warnings);
         let mut model: BTreeMap<String, String> = BTreeMap::new();
         for (key, e) in &self.entries {
@@ -620,6 +616,35 @@ mod tests {
             .iter()
             .map(|w| (w.code, w.message.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn supports_are_said_only_by_the_user_s_sources_and_read_as_booleans() {
+        let said = |pairs: &[(&str, &str)]| {
+            let mut b = ProfileBuilder::new();
+            for (k, v) in pairs {
+                b = b.set(k, v).expect("a PrusaSlicer key");
+            }
+            b.build().map(|l| l.supports)
+        };
+        // The reference profile's own `support_material = 0` is no choice.
+        assert_eq!(said(&[]).ok(), Some(None));
+        assert_eq!(said(&[("support_material", "1")]).ok(), Some(Some(true)));
+        assert_eq!(
+            said(&[("support_material", "false")]).ok(),
+            Some(Some(false))
+        );
+        assert_eq!(
+            said(&[("support_material", "1"), ("support_material_auto", "0")]).ok(),
+            Some(Some(false))
+        );
+        match said(&[("support_material", "yes")]) {
+            Err(ProfileError::Problems { problems }) => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].key, "support_material");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

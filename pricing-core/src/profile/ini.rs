@@ -102,6 +102,15 @@ pub(crate) fn first(v: &str) -> &str {
     v.split(',').next().unwrap_or("").trim()
 }
 
+/// A boolean as PrusaSlicer writes it (`1`/`0`, the first of a list), or `true`/`false`.
+pub(crate) fn flag(v: &str) -> Option<bool> {
+    match first(v) {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// A number as PrusaSlicer writes it: the first of a list, a trailing `%` ignored.
 pub(crate) fn number(v: &str) -> Option<f64> {
     first(v)
@@ -252,10 +261,9 @@ impl<'de> serde::Deserializer<'de> for Value<'de> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match first(self.0) {
-            "1" | "true" => visitor.visit_bool(true),
-            "0" | "false" => visitor.visit_bool(false),
-            _ => Err(DeError(format!("`{}` is not 0 or 1", self.0))),
+        match flag(self.0) {
+            Some(b) => visitor.visit_bool(b),
+            None => Err(DeError(format!("`{}` is not 0 or 1", self.0))),
         }
     }
 
