@@ -232,8 +232,9 @@ pub fn gyroid_lattice(size: f64, cell: f64, thickness: f64, n: usize) -> Mesh {
         }
         m
     };
-    // The six tetrahedra of a cell: corner 0 to corner 7 through one corner per axis
-    // order (bits: x = 4, y = 2, z = 1 in the sample index's strides).
+    // The six tetrahedra of a cell: from its lowest corner to its highest, one axis step
+    // at a time, in each of the six orders of the axes (0 = x, 1 = y, 2 = z, indices
+    // into `stride`).
     const ORDERS: [[usize; 3]; 6] = [
         [0, 1, 2],
         [0, 2, 1],
@@ -252,10 +253,25 @@ pub fn gyroid_lattice(size: f64, cell: f64, thickness: f64, n: usize) -> Mesh {
                     for s in 0..3 {
                         tet[s + 1] = tet[s] + stride[order[s]];
                     }
-                    let (inside, outside): (Vec<usize>, Vec<usize>) =
-                        tet.iter().partition(|&&v| field[v] > 0.0);
-                    let (mi, mo) = (mean(&inside), mean(&outside));
-                    match (inside.as_slice(), outside.as_slice()) {
+                    // Corners inside and outside, in corner order; most tetrahedra lie
+                    // wholly on one side and are skipped before anything is computed.
+                    let (mut inside, mut outside) = ([0usize; 4], [0usize; 4]);
+                    let (mut ni, mut no) = (0, 0);
+                    for v in tet {
+                        if field[v] > 0.0 {
+                            inside[ni] = v;
+                            ni += 1;
+                        } else {
+                            outside[no] = v;
+                            no += 1;
+                        }
+                    }
+                    if ni == 0 || no == 0 {
+                        continue;
+                    }
+                    let (inside, outside) = (&inside[..ni], &outside[..no]);
+                    let (mi, mo) = (mean(inside), mean(outside));
+                    match (inside, outside) {
                         ([a], [b, c, d]) | ([b, c, d], [a]) => {
                             let tri = [
                                 vertex(*a, *b, &mut mesh),

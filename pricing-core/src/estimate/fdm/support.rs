@@ -181,7 +181,7 @@ pub fn generate(
             || -> Result<(), Cancelled> {
                 for (&k, contacts) in block.iter().zip(contacts) {
                     cancel.check()?;
-                    columns.step(k, contacts, &obstacle, p, grid, &mut out[k]);
+                    columns.step(k, contacts, &obstacle, p, &mut out[k]);
                 }
                 Ok(())
             },
@@ -289,7 +289,6 @@ impl Columns {
         contacts: Option<LayerContacts>,
         obstacle: &[Option<Bitmap>],
         p: &SupportParams,
-        grid: &Grid,
         out: &mut SupportLayer,
     ) {
         let col = &mut self.col;
@@ -298,7 +297,7 @@ impl Columns {
                 col.or(grown.as_ref().unwrap_or(&raw));
                 raw
             }
-            None => Bitmap::new(grid.width, grid.height),
+            None => Bitmap::new(col.width, col.height),
         };
         // Stop at the part, and a contact gap above it.
         for ob in window(obstacle, k.saturating_sub(p.gap_layers), k) {
@@ -312,7 +311,7 @@ impl Columns {
         if col.is_empty() {
             return;
         }
-        let mut interface = Bitmap::new(grid.width, grid.height);
+        let mut interface = Bitmap::new(col.width, col.height);
         if p.interface_layers > 0 {
             for r in &self.recent {
                 interface.or(r);

@@ -103,73 +103,71 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     let px_area = x.layers.pixel_area();
     let density = pr.fill_density / 100.0;
     let bridge_area = std::f64::consts::PI / 4.0 * pr.nozzle_diameter * pr.nozzle_diameter;
-    let mut totals = LayerAdds::default();
-    {
-        let hh = x.layers.height_of(k);
-        let c = x.sections[k].contours;
-        let (ext_s, per_s) = w.perimeters(k);
-        // Perimeters: band area → loop length (band / its width) → volume s·h per mm.
-        let ext_len = f.ext_px * px_area / x.offsets.r_ext.max(1e-9);
-        let per_len = f.per_px * px_area / w.per_s;
-        let ext_vol = ext_len * ext_s * hh;
-        let per_vol = per_len * per_s * hh;
-        // Time per mm of loop, from tracing the exact contours.
-        let (te, ti) = if c.length > 0.0 {
-            (c.time_external / c.length, c.time_inner / c.length)
-        } else {
-            (1.0 / pr.external_perimeter_speed, 1.0 / pr.perimeter_speed)
-        };
-        totals.add(Role::ExternalPerimeter, ext_vol, ext_len * te);
-        totals.add(Role::Perimeter, per_vol, per_len * ti);
-        let solid_vol = |px: u64| px as f64 * px_area * hh;
-        totals.add(
-            Role::SparseInfill,
-            solid_vol(f.sparse_px) * density * x.cal.sparse_volume
-                + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
-            f.sparse_t,
-        );
-        totals.add(Role::SolidInfill, solid_vol(f.solid_px), f.solid_t);
-        totals.add(Role::TopSolidInfill, solid_vol(f.top_px), f.top_t);
-        // The first layer's bridges lie on the bed: solid. Others are round threads.
-        let bridge_vol = if k == 0 {
-            solid_vol(f.bridge_px)
-        } else {
-            f.bridge_px as f64 * px_area * bridge_area / w.bridge_pitch
-        };
-        totals.add(Role::Bridge, bridge_vol, f.bridge_t);
+    let mut adds = LayerAdds::default();
+    let hh = x.layers.height_of(k);
+    let c = x.sections[k].contours;
+    let (ext_s, per_s) = w.perimeters(k);
+    // Perimeters: band area → loop length (band / its width) → volume s·h per mm.
+    let ext_len = f.ext_px * px_area / x.offsets.r_ext.max(1e-9);
+    let per_len = f.per_px * px_area / w.per_s;
+    let ext_vol = ext_len * ext_s * hh;
+    let per_vol = per_len * per_s * hh;
+    // Time per mm of loop, from tracing the exact contours.
+    let (te, ti) = if c.length > 0.0 {
+        (c.time_external / c.length, c.time_inner / c.length)
+    } else {
+        (1.0 / pr.external_perimeter_speed, 1.0 / pr.perimeter_speed)
+    };
+    adds.add(Role::ExternalPerimeter, ext_vol, ext_len * te);
+    adds.add(Role::Perimeter, per_vol, per_len * ti);
+    let solid_vol = |px: u64| px as f64 * px_area * hh;
+    adds.add(
+        Role::SparseInfill,
+        solid_vol(f.sparse_px) * density * x.cal.sparse_volume
+            + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
+        f.sparse_t,
+    );
+    adds.add(Role::SolidInfill, solid_vol(f.solid_px), f.solid_t);
+    adds.add(Role::TopSolidInfill, solid_vol(f.top_px), f.top_t);
+    // The first layer's bridges lie on the bed: solid. Others are round threads.
+    let bridge_vol = if k == 0 {
+        solid_vol(f.bridge_px)
+    } else {
+        f.bridge_px as f64 * px_area * bridge_area / w.bridge_pitch
+    };
+    adds.add(Role::Bridge, bridge_vol, f.bridge_t);
 
-        let mut sup_islands = 0usize;
-        if let Some(sl) = x.supports.get(k) {
-            totals.contact_px += sl.contact_px;
-            sup_islands = sl.islands;
-            add_support(&mut totals, x, k, sl);
-        }
-
-        // Travel: one layer change, a retracting hop to every island (part and
-        // support) and to every fill piece, and a short hop between the perimeter loops
-        // of every contour.
-        totals.add(
-            Role::Travel,
-            0.0,
-            x.travel.layer(&Hops {
-                height: hh,
-                // Every loop (outer contour or hole) is a perimeter path of its own.
-                islands: c.loops.max(1) + sup_islands,
-                // Crumbs of a fill beside a larger piece of it are printed on the way
-                // (PrusaSlicer chains them): at most one path per fill role and island.
-                pieces: (f.pieces as usize).min(FILL_ROLES * c.islands.max(1)),
-                loops: c.loops * (pr.perimeters as usize).saturating_sub(1),
-                area: x.sections[k].bitmap.count() as f64 * px_area,
-                loop_gap: w.per_s,
-            }),
-        );
+    let mut sup_islands = 0usize;
+    if let Some(sl) = x.supports.get(k) {
+        adds.contact_px += sl.contact_px;
+        sup_islands = sl.islands;
+        add_support(&mut adds, x, k, sl);
     }
-    totals
+
+    // Travel: one layer change, a retracting hop to every island (part and
+    // support) and to every fill piece, and a short hop between the perimeter loops
+    // of every contour.
+    adds.add(
+        Role::Travel,
+        0.0,
+        x.travel.layer(&Hops {
+            height: hh,
+            // Every loop (outer contour or hole) is a perimeter path of its own.
+            islands: c.loops.max(1) + sup_islands,
+            // Crumbs of a fill beside a larger piece of it are printed on the way
+            // (PrusaSlicer chains them): at most one path per fill role and island.
+            pieces: (f.pieces as usize).min(FILL_ROLES * c.islands.max(1)),
+            loops: c.loops * (pr.perimeters as usize).saturating_sub(1),
+            area: x.sections[k].bitmap.count() as f64 * px_area,
+            loop_gap: w.per_s,
+        }),
+    );
+    adds
 }
 
 /// Support base and interface of layer `k`: lines at their pitch, and for the base a
 /// sheath along its outline.
-fn add_support(totals: &mut LayerAdds, x: &Inputs<'_>, k: usize, sl: &SupportLayer) {
+fn add_support(adds: &mut LayerAdds, x: &Inputs<'_>, k: usize, sl: &SupportLayer) {
     let (pr, w) = (x.pr, x.w);
     let hh = x.layers.height_of(k);
     let pixel = x.layers.grid.pixel;
@@ -208,10 +206,10 @@ fn add_support(totals: &mut LayerAdds, x: &Inputs<'_>, k: usize, sl: &SupportLay
             b.outline_length(pixel) * w.sup_s * hh * x.cal.support_sheath
         })
     };
-    totals.add(
+    adds.add(
         Role::Support,
         bv + sheath,
         bt + sheath / (w.sup_s * hh) / m_sup.speed,
     );
-    totals.add(Role::SupportInterface, iv, it);
+    adds.add(Role::SupportInterface, iv, it);
 }
