@@ -75,6 +75,13 @@ fn layer_areas_within(
     cut(mesh, h, 0.5 * h, layers, cancel)
 }
 
+/// At most this many blocks of triangles, each with its own vector of layer sums (64
+/// blocks of 6,000 layers are 3 MB), so there is work for every thread.
+const MAX_BLOCKS: usize = 64;
+
+/// At least this many triangles per block, and how often the token is polled.
+const MIN_BLOCK: usize = 4096;
+
 /// Cross-section areas at z = z0 + k·step for k in 0..layers.
 fn cut(
     mesh: &Mesh,
@@ -83,36 +90,40 @@ fn cut(
     layers: usize,
     cancel: &Cancel,
 ) -> Result<Vec<f64>, Cancelled> {
-    let areas = mesh
+    // Each block of triangles sums into its own vector and the blocks are added in
+    // order. A rayon fold/reduce would group the triangles by how the threads happened
+    // to steal work, and float addition does not associate: the same mesh could then
+    // quote a different last digit from run to run. The block size depends only on the
+    // mesh, so the sums (and the quote) do not depend on the thread count either.
+    let block = mesh.triangles.len().div_ceil(MAX_BLOCKS).max(MIN_BLOCK);
+    let partial: Vec<Vec<f64>> = mesh
         .triangles
-        .par_chunks(4096)
-        .fold(
-            || vec![0.0f64; layers],
-            |mut acc, chunk| {
-                // Once cancelled, the remaining chunks are skipped; the check below
+        .par_chunks(block)
+        .map(|chunk| {
+            let mut acc = vec![0.0f64; layers];
+            for piece in chunk.chunks(MIN_BLOCK) {
+                // Once cancelled, the remaining triangles are skipped; the check below
                 // reports it.
                 if cancel.is_cancelled() {
-                    return acc;
+                    break;
                 }
-                for t in chunk {
+                for t in piece {
                     let v = t.map(|i| {
                         let p = mesh.positions.get(i as usize).copied().unwrap_or([0.0; 3]);
                         [p[0] as f64, p[1] as f64, p[2] as f64]
                     });
                     add_triangle(&mut acc, v, step, z0);
                 }
-                acc
-            },
-        )
-        .reduce(
-            || vec![0.0f64; layers],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-                a
-            },
-        );
+            }
+            acc
+        })
+        .collect();
+    let mut areas = vec![0.0f64; layers];
+    for p in partial {
+        for (x, y) in areas.iter_mut().zip(p) {
+            *x += y;
+        }
+    }
     cancel.check()?;
     Ok(areas)
 }
@@ -207,5 +218,27 @@ mod tests {
         let c = Cancel::new();
         c.cancel();
         assert_eq!(layer_areas_with(&part.mesh, 0.5, 40, &c), Err(Cancelled));
+    }
+
+    #[test]
+    fn the_areas_do_not_depend_on_the_threads() {
+        // 200k triangles: many blocks, so a sum that followed the work stealing would
+        // differ in its last bits between pools.
+        let mesh = crate::mesh::generate::bumpy_torus(500, 200);
+        let in_pool = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| layer_areas(&mesh, 0.05, 400))
+        };
+        let one = in_pool(1);
+        assert!(one.iter().any(|&a| a > 0.0));
+        for threads in [2, 3, 8] {
+            for _ in 0..3 {
+                let bits = |v: &[f64]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&in_pool(threads)), bits(&one), "{threads} threads");
+            }
+        }
     }
 }
