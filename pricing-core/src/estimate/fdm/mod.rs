@@ -165,11 +165,30 @@ fn estimate_layers(
     // two never coexist (this keeps peak memory under 3× the file on large lattices).
     drop(bands);
 
-    let support_layers = if supports {
+    let support = if supports {
         let params = SupportParams::from_profile(pr, &layers);
-        support::generate(&part.mesh, grid, &layers.z_mid, &sections, &params, cancel)?
+        let inputs = totals::SupportInputs {
+            pr,
+            cal,
+            layers: &layers,
+            w: &w,
+            motions: &motions,
+        };
+        let measure = |k: usize, l: &support::SupportLayer| totals::support_figures(&inputs, k, l);
+        support::generate(
+            &part.mesh,
+            grid,
+            &layers.z_mid,
+            &sections,
+            &params,
+            cancel,
+            &measure,
+        )?
     } else {
-        Vec::new()
+        support::Supports {
+            layers: Vec::new(),
+            flange: None,
+        }
     };
 
     let mut totals = RoleTotals::new();
@@ -181,10 +200,9 @@ fn estimate_layers(
             layers: &layers,
             sections: &sections,
             figures: &figures,
-            supports: &support_layers,
+            supports: &support.layers,
             w: &w,
             offsets: &offsets,
-            motions: &motions,
             travel: &travel,
         },
     );
@@ -193,7 +211,7 @@ fn estimate_layers(
         pr,
         &layers,
         &sections,
-        &support_layers,
+        support.flange.as_ref(),
         &w,
         &motions,
     );
@@ -267,6 +285,60 @@ mod tests {
                 .extend(m.triangles.iter().map(|t| t.map(|v| v + base)));
         }
         out
+    }
+
+    /// The support walk drops each layer's rasters once measured: every layer must still
+    /// be measured once, in layer order, and layer 0 after its flange is made (with and
+    /// without `buildplate_only`, which keeps every layer to the end).
+    #[test]
+    fn every_support_layer_is_measured_once_in_layer_order() {
+        use crate::mesh::generate::cuboid;
+        let tee = part(merged(&[
+            cuboid([8.0, 8.0, 0.0], [12.0, 12.0, 10.0]),
+            cuboid([0.0, 0.0, 10.0], [20.0, 20.0, 13.0]),
+        ]));
+        let pr = FdmProfile::default();
+        let layers = layers::plan(&tee.analysis, &pr, true, &mut Vec::new()).expect("plans");
+        let untimed = |_: usize, _: &slice::Contour<'_>| (0.0, 0.0);
+        let sections = slice::slice(
+            &tee.mesh,
+            &layers.grid,
+            &layers.z_mid,
+            &untimed,
+            &Cancel::never(),
+        )
+        .expect("slices");
+        let pixels = |b: &Option<slice::Bitmap>| b.as_ref().map_or(0, |b| b.count());
+        for buildplate_only in [false, true] {
+            let params = SupportParams {
+                buildplate_only,
+                ..SupportParams::from_profile(&pr, &layers)
+            };
+            let s = support::generate(
+                &tee.mesh,
+                &layers.grid,
+                &layers.z_mid,
+                &sections,
+                &params,
+                &Cancel::never(),
+                &|k, l| (k, pixels(&l.base), pixels(&l.interface)),
+            )
+            .expect("supports");
+            let order: Vec<usize> = s.layers.iter().map(|m| m.0).collect();
+            assert_eq!(order, (0..sections.len()).collect::<Vec<_>>());
+            // The tee's arms stand on the bed: columns reach layer 0 either way.
+            assert!(
+                s.layers.iter().skip(1).any(|m| m.1 > 0),
+                "{buildplate_only}"
+            );
+            let flange = s.flange.as_ref().map_or(0, |b| b.count());
+            assert!(flange > 0);
+            assert_eq!(
+                (s.layers[0].1, s.layers[0].2),
+                (flange, 0),
+                "measured with the flange"
+            );
+        }
     }
 
     /// Sharing work along runs of identical sections must not change a single figure:

@@ -5,7 +5,6 @@ use std::f64::consts::PI;
 
 use super::flow::{Motions, Widths};
 use super::layers::Layers;
-use super::support::SupportLayer;
 use super::totals::RoleTotals;
 use crate::estimate::Role;
 use crate::profile::fdm::FdmProfile;
@@ -17,7 +16,7 @@ pub(super) fn add(
     pr: &FdmProfile,
     layers: &Layers,
     sections: &[Section],
-    supports: &[SupportLayer],
+    flange: Option<&Bitmap>,
     w: &Widths,
     motions: &Motions<'_>,
 ) {
@@ -30,7 +29,7 @@ pub(super) fn add(
     for s in sections.iter().take(sk_layers) {
         foot.or(&s.bitmap);
     }
-    if let Some(b) = supports.first().and_then(|l| l.base.as_ref()) {
+    if let Some(b) = flange {
         foot.or(b);
     }
     let hull = hull_perimeter(&foot, grid);

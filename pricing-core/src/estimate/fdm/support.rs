@@ -86,24 +86,61 @@ impl SupportParams {
     }
 }
 
-/// Finds the supports of a part whose layers (mid heights `z_mid`) are `sections`.
+/// The supports of a part, each layer measured by the caller's `measure` while its
+/// rasters were alive.
+#[derive(Debug)]
+pub struct Supports<M> {
+    /// Every layer's measure, bottom up.
+    pub layers: Vec<M>,
+    /// The first layer's base: the flange (the skirt goes around it).
+    pub flange: Option<Bitmap>,
+}
+
+/// Finds the supports of a part whose layers (mid heights `z_mid`) are `sections`, and
+/// measures each layer's [`SupportLayer`] with `measure` (islands counted).
+///
+/// A layer's rasters are dropped once measured, a block of layers behind the walk, so
+/// only a few layers' supports are alive at a time, not every layer's (on the 500-layer
+/// gyroid lattice those were 75 MB). With `buildplate_only` every layer is kept to the
+/// end, since the columns kept are the ones that reach layer 0, the last one walked.
 /// Polls `cancel` per chunk of facets and per layer.
-pub fn generate(
+pub fn generate<M: Send>(
     mesh: &Mesh,
     grid: &Grid,
     z_mid: &[f64],
     sections: &[Section],
     p: &SupportParams,
     cancel: &Cancel,
-) -> Result<Vec<SupportLayer>, Cancelled> {
+    measure: &(dyn Fn(usize, &SupportLayer) -> M + Sync),
+) -> Result<Supports<M>, Cancelled> {
     let n = sections.len();
-    let mut out: Vec<SupportLayer> = (0..n).map(|_| SupportLayer::default()).collect();
-    if n == 0 {
-        return Ok(out);
-    }
-    let contacts = overhang_spans(mesh, grid, z_mid, p, cancel)?;
+    // Each layer's islands are counted as the walk left it, then it is measured, in
+    // parallel.
+    let measure_all = |layers: Vec<(usize, SupportLayer)>, counted: bool| -> Vec<(usize, M)> {
+        layers
+            .into_par_iter()
+            .map(|(k, mut l)| {
+                if !counted {
+                    count_islands(&mut l);
+                }
+                (k, measure(k, &l))
+            })
+            .collect()
+    };
+    let contacts = if n == 0 {
+        Vec::new()
+    } else {
+        overhang_spans(mesh, grid, z_mid, p, cancel)?
+    };
     if contacts.is_empty() {
-        return Ok(out);
+        let none = (0..n).map(|k| (k, SupportLayer::default())).collect();
+        return Ok(Supports {
+            layers: measure_all(none, false)
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect(),
+            flange: None,
+        });
     }
     let mut by_layer: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); n];
     for (k, y, x0, x1) in contacts {
@@ -171,23 +208,42 @@ pub fn generate(
         col: Bitmap::new(grid.width, grid.height),
         recent: Vec::new(),
     };
+    let mut measured: Vec<Option<M>> = (0..n).map(|_| None).collect();
+    // Walked layers waiting to be measured beside the next block's walk.
+    let mut walked: Vec<(usize, SupportLayer)> = Vec::new();
+    // Layers measured only once the walk is over: layer 0 (the flange is added to it),
+    // or every layer with `buildplate_only`.
+    let mut kept: Vec<(usize, SupportLayer)> = Vec::new();
     let mut ready = prepare(0)?;
     for (i, block) in blocks.iter().enumerate() {
         for (k, b) in std::mem::take(&mut ready.obstacles) {
             obstacle[k] = Some(b);
         }
         let contacts = std::mem::take(&mut ready.contacts);
-        let (done, next) = rayon::join(
-            || -> Result<(), Cancelled> {
+        let behind = std::mem::take(&mut walked);
+        let (done, (next, measures)) = rayon::join(
+            || -> Result<Vec<(usize, SupportLayer)>, Cancelled> {
+                let mut out = Vec::with_capacity(block.len());
                 for (&k, contacts) in block.iter().zip(contacts) {
                     cancel.check()?;
-                    columns.step(k, contacts, &obstacle, p, &mut out[k]);
+                    let mut layer = SupportLayer::default();
+                    columns.step(k, contacts, &obstacle, p, &mut layer);
+                    out.push((k, layer));
                 }
-                Ok(())
+                Ok(out)
             },
-            || prepare(i + 1),
+            || rayon::join(|| prepare(i + 1), || measure_all(behind, false)),
         );
-        done?;
+        for (k, m) in measures {
+            measured[k] = Some(m);
+        }
+        for (k, layer) in done? {
+            if p.buildplate_only || k == 0 {
+                kept.push((k, layer));
+            } else {
+                walked.push((k, layer));
+            }
+        }
         ready = next?;
         // Layers below this block read nothing above its lowest layer; layer 0's
         // obstacle is kept for the first-layer flange.
@@ -195,28 +251,27 @@ pub fn generate(
             obstacle[k] = None;
         }
     }
-    // Islands of each layer's columns (base and interface together are the columns),
-    // counted in parallel once every layer is known.
-    out.par_iter_mut().for_each(|l| {
-        if let (Some(base), Some(interface)) = (&l.base, &l.interface) {
-            let mut all = base.clone();
-            all.or(interface);
-            l.islands = all.components();
-        }
-    });
+    kept.append(&mut walked);
+    // Islands are those of the columns as walked, before the foot and the flange.
+    kept.par_iter_mut().for_each(|(_, l)| count_islands(l));
+    let Some(bottom) = kept.iter().position(|(k, _)| *k == 0) else {
+        // Every walk reaches layer 0 (n > 0 here); without it there is nothing to add.
+        return Ok(finish(measured, measure_all(kept, true), None));
+    };
     if p.buildplate_only {
         // Only columns that reach the bed are kept: those present on layer 0.
-        let foot = out[0]
+        let first = &kept[bottom].1;
+        let foot = first
             .base
             .clone()
             .map(|mut b| {
-                if let Some(i) = &out[0].interface {
+                if let Some(i) = &first.interface {
                     b.or(i);
                 }
                 b
             })
             .unwrap_or_else(|| Bitmap::new(grid.width, grid.height));
-        for l in out.iter_mut() {
+        for (_, l) in kept.iter_mut() {
             if let Some(b) = &mut l.base {
                 b.and(&foot);
             }
@@ -226,19 +281,47 @@ pub fn generate(
         }
     }
     // The first layer flange: expanded and dense, printed as base.
-    if let Some(b0) = &out[0].base {
+    let first = &mut kept[bottom].1;
+    if let Some(b0) = &first.base {
         let mut all = b0.clone();
-        if let Some(i0) = &out[0].interface {
+        if let Some(i0) = &first.interface {
             all.or(i0);
         }
         let mut flange = all.dilated(p.first_layer_expansion_px);
         if let Some(ob) = &obstacle[0] {
             flange.and_not(ob);
         }
-        out[0].base = Some(flange);
-        out[0].interface = Some(Bitmap::new(grid.width, grid.height));
+        first.base = Some(flange);
+        first.interface = Some(Bitmap::new(grid.width, grid.height));
     }
-    Ok(out)
+    let flange = first.base.clone();
+    Ok(finish(measured, measure_all(kept, true), flange))
+}
+
+/// Counts a layer's separate support islands (base and interface together are the
+/// columns).
+fn count_islands(l: &mut SupportLayer) {
+    if let (Some(base), Some(interface)) = (&l.base, &l.interface) {
+        let mut all = base.clone();
+        all.or(interface);
+        l.islands = all.components();
+    }
+}
+
+/// Every layer's measure in layer order.
+fn finish<M>(
+    mut measured: Vec<Option<M>>,
+    last: Vec<(usize, M)>,
+    flange: Option<Bitmap>,
+) -> Supports<M> {
+    for (k, m) in last {
+        measured[k] = Some(m);
+    }
+    // Every layer is in one block, and each block's layers are measured behind the
+    // walk or kept to the end.
+    debug_assert!(measured.iter().all(Option::is_some), "a layer not measured");
+    let layers: Vec<M> = measured.into_iter().flatten().collect();
+    Supports { layers, flange }
 }
 
 /// Layers whose contacts are found in parallel, a block ahead of the walk down.

@@ -71,10 +71,9 @@ pub(super) struct Inputs<'a> {
     pub layers: &'a Layers,
     pub sections: &'a [Section],
     pub figures: &'a [LayerFigures],
-    pub supports: &'a [SupportLayer],
+    pub supports: &'a [SupportFigures],
     pub w: &'a Widths,
     pub offsets: &'a Offsets,
-    pub motions: &'a Motions<'a>,
     pub travel: &'a Travel,
 }
 
@@ -138,10 +137,11 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     adds.add(Role::Bridge, bridge_vol, f.bridge_t);
 
     let mut sup_islands = 0usize;
-    if let Some(sl) = x.supports.get(k) {
-        adds.contact_px += sl.contact_px;
-        sup_islands = sl.islands;
-        add_support(&mut adds, x, k, sl);
+    if let Some(sf) = x.supports.get(k) {
+        adds.contact_px += sf.contact_px;
+        sup_islands = sf.islands;
+        adds.add(Role::Support, sf.base.0, sf.base.1);
+        adds.add(Role::SupportInterface, sf.interface.0, sf.interface.1);
     }
 
     // Travel: one layer change, a retracting hop to every island (part and
@@ -165,9 +165,37 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     adds
 }
 
+/// One layer's support as the totals read it: measured while the support walk still
+/// holds the layer's rasters (see `support::generate`), so the rasters need not outlive
+/// the walk.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SupportFigures {
+    /// Area of the part's underside that this layer's contacts touch, pixels.
+    pub contact_px: u64,
+    /// Separate support islands (for travel).
+    pub islands: usize,
+    /// Base lines and sheath: mm³ and seconds.
+    pub base: (f64, f64),
+    /// Interface lines: mm³ and seconds.
+    pub interface: (f64, f64),
+}
+
+/// What measuring a support layer reads.
+pub(super) struct SupportInputs<'a> {
+    pub pr: &'a FdmProfile,
+    pub cal: &'a Calibration,
+    pub layers: &'a Layers,
+    pub w: &'a Widths,
+    pub motions: &'a Motions<'a>,
+}
+
 /// Support base and interface of layer `k`: lines at their pitch, and for the base a
 /// sheath along its outline.
-fn add_support(adds: &mut LayerAdds, x: &Inputs<'_>, k: usize, sl: &SupportLayer) {
+pub(super) fn support_figures(
+    x: &SupportInputs<'_>,
+    k: usize,
+    sl: &SupportLayer,
+) -> SupportFigures {
     let (pr, w) = (x.pr, x.w);
     let hh = x.layers.height_of(k);
     let pixel = x.layers.grid.pixel;
@@ -206,10 +234,10 @@ fn add_support(adds: &mut LayerAdds, x: &Inputs<'_>, k: usize, sl: &SupportLayer
             b.outline_length(pixel) * w.sup_s * hh * x.cal.support_sheath
         })
     };
-    adds.add(
-        Role::Support,
-        bv + sheath,
-        bt + sheath / (w.sup_s * hh) / m_sup.speed,
-    );
-    adds.add(Role::SupportInterface, iv, it);
+    SupportFigures {
+        contact_px: sl.contact_px,
+        islands: sl.islands,
+        base: (bv + sheath, bt + sheath / (w.sup_s * hh) / m_sup.speed),
+        interface: (iv, it),
+    }
 }
