@@ -127,12 +127,12 @@ pub fn generate<M: Send>(
             })
             .collect()
     };
-    let contacts = if n == 0 {
+    let spans = if n == 0 {
         Vec::new()
     } else {
         overhang_spans(mesh, grid, z_mid, p, cancel)?
     };
-    if contacts.is_empty() {
+    if spans.iter().all(Vec::is_empty) {
         let none = (0..n).map(|k| (k, SupportLayer::default())).collect();
         return Ok(Supports {
             layers: measure_all(none, false)
@@ -142,10 +142,15 @@ pub fn generate<M: Send>(
             flange: None,
         });
     }
-    let mut by_layer: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); n];
-    for (k, y, x0, x1) in contacts {
-        if (k as usize) < n {
-            by_layer[k as usize].push((y, x0, x1));
+    // Each layer's spans, as runs of the chunks' spans (sorted by layer within each
+    // chunk): the spans are stored once, not copied into a list per layer (on the
+    // gyroid lattice 1.5M spans, 25 MB, and the copy had been as large again).
+    let mut by_layer: Vec<Vec<&[Span]>> = vec![Vec::new(); n];
+    for chunk in &spans {
+        for run in chunk.chunk_by(|a, b| a.0 == b.0) {
+            if let Some(list) = run.first().and_then(|s| by_layer.get_mut(s.0 as usize)) {
+                list.push(run);
+            }
         }
     }
     // What a layer's new contacts are needs only the sections; how far the columns
@@ -156,7 +161,7 @@ pub fn generate<M: Send>(
             return None;
         }
         let mut raw = Bitmap::new(grid.width, grid.height);
-        for &(y, x0, x1) in &by_layer[k] {
+        for &(_, y, x0, x1) in by_layer[k].iter().copied().flatten() {
             raw.set_span(y as usize, x0 as usize, x1 as usize);
         }
         let kf = k + 1 + p.gap_layers;
@@ -434,7 +439,12 @@ fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
     out
 }
 
-/// Pixels under overhanging facets, as spans (support top layer, row, x0, x1).
+/// Pixels under an overhanging facet in one row: (support top layer, row, x0, x1).
+type Span = (u32, u32, u32, u32);
+
+/// Pixels under overhanging facets, as spans, per chunk of facets, each chunk's sorted
+/// by layer (the order of a layer's spans does not matter: they are or-ed into a
+/// raster).
 #[inline(never)]
 fn overhang_spans(
     mesh: &Mesh,
@@ -442,13 +452,13 @@ fn overhang_spans(
     z_mid: &[f64],
     p: &SupportParams,
     cancel: &Cancel,
-) -> Result<Vec<(u32, u32, u32, u32)>, Cancelled> {
+) -> Result<Vec<Vec<Span>>, Cancelled> {
     let cos_t = p.threshold_deg.to_radians().cos();
     let inv = 1.0 / grid.pixel;
-    let spans: Vec<(u32, u32, u32, u32)> = mesh
+    let spans: Vec<Vec<Span>> = mesh
         .triangles
         .par_chunks(4096)
-        .flat_map_iter(|chunk| {
+        .map(|chunk| {
             let mut spans = Vec::new();
             // A cancelled job skips the rest of the chunks; the check after the pass
             // turns that into the error.
@@ -519,6 +529,8 @@ fn overhang_spans(
                     }
                 }
             }
+            spans.sort_unstable_by_key(|s| s.0);
+            spans.shrink_to_fit();
             spans
         })
         .collect();
