@@ -189,3 +189,37 @@ fn table_output_is_readable() {
         "{out}"
     );
 }
+
+/// A resin `.ini` says what it is (`printer_technology = SLA`): read as resin without
+/// `--technology`, and refused when read as the other kind, naming what it is.
+#[test]
+fn the_profile_says_its_technology() {
+    let cube = common::fixture("cube-20mm.stl").display().to_string();
+    let resin = common::fixture("sla/sl1s-0.05.ini").display().to_string();
+    let fdm = common::fixture("profiles/reference-full-prusaslicer-2.5.ini")
+        .display()
+        .to_string();
+    let (code, out, err) = pricing(&["estimate", "--json", &cube, "--profile", &resin]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(v["estimate"]["technology"], "sla", "{out}");
+    assert_eq!(v["estimate"]["layer_height_mm"], 0.05, "{out}");
+    assert!(!err.contains("unknown_profile_key"), "{err}");
+    let (code, _, err) = pricing(&[
+        "estimate",
+        &cube,
+        "--technology",
+        "fdm",
+        "--profile",
+        &resin,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("printer_technology = SLA"), "{err}");
+    let (code, _, err) = pricing(&["estimate", &cube, "--technology", "sla", "--profile", &fdm]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("printer_technology = FFF"), "{err}");
+    // An FDM file is read as FDM without the flag, as before.
+    let (code, out, err) = pricing(&["estimate", "--json", &cube, "--profile", &fdm]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(r#""technology":"fdm""#), "{out}");
+}

@@ -393,3 +393,54 @@ fn quote_takes_supports_from_the_profile_unless_the_flag_is_given() {
     assert_ne!(on, off);
     assert!(err.contains("supports_override"), "{err}");
 }
+
+/// A resin `.ini` given to `quote` goes on the book's resin machines, and a profile no
+/// machine of the quoted material takes is an error, not a quote from the book's own
+/// profile.
+#[test]
+fn a_profile_goes_on_the_machines_of_its_kind() {
+    let cube = "fixtures/cube-20mm.stl";
+    let resin = "fixtures/sla/sl1s-0.05.ini";
+    let fdm = "fixtures/profiles/reference-full-prusaslicer-2.5.ini";
+    let quote = |extra: &[&str]| {
+        let mut args = vec!["quote", "--json", cube];
+        args.extend_from_slice(extra);
+        pricing(&args)
+    };
+    // The resin profile prices the resin part on sl1s, and the fast profile changes it.
+    let out = quote(&["--profile", resin, "--material", "standard-resin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["price"]["technology"], "sla", "{v}");
+    assert!(text(&out.stderr).contains("warning[profile_override]: sl1s"));
+    let fast = quote(&[
+        "--profile",
+        "fixtures/sla/fast-0.1.ini",
+        "--material",
+        "standard-resin",
+    ]);
+    assert_eq!(fast.status.code(), Some(0), "{}", text(&fast.stderr));
+    let w: serde_json::Value = serde_json::from_slice(&fast.stdout).expect("JSON");
+    let layers = |v: &serde_json::Value| v["items"][0]["estimate"]["layers"].as_u64();
+    assert!(layers(&w) < layers(&v), "{w}\n{v}");
+    // The default material (PLA) prints on no resin machine: said, with what would.
+    let out = quote(&["--profile", resin]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("resin (SLA) profile") && err.contains("standard-resin"),
+        "{err}"
+    );
+    // The same the other way round.
+    let out = quote(&["--profile", fdm, "--material", "standard-resin"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("FDM profile"),
+        "{}",
+        text(&out.stderr)
+    );
+    // --set takes FDM keys only.
+    let out = quote(&["--profile", resin, "--set", "layer_height=0.1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--set and --preset take FDM keys"));
+}

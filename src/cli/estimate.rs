@@ -36,9 +36,10 @@ pub struct EstimateArgs {
     /// `--profile` is given) and its constants, applied to the estimate.
     #[arg(long, value_name = "FILE.toml")]
     pub calibration: Option<PathBuf>,
-    /// Process: fused filament or resin (a PrusaSlicer SLA `.ini` for `--profile`).
-    #[arg(long, value_enum, default_value_t = Tech::Fdm)]
-    pub technology: Tech,
+    /// Process: fused filament or resin [default: the `--profile` `.ini`'s
+    /// `printer_technology`, otherwise fdm].
+    #[arg(long, value_enum)]
+    pub technology: Option<Tech>,
     /// Generate supports under overhangs [default: the profile's `support_material` and
     /// `support_material_auto` when `--profile` or `--set` sets them, otherwise on].
     #[arg(long, value_enum)]
@@ -103,7 +104,15 @@ struct Line<'a> {
 }
 
 fn profile(args: &EstimateArgs) -> Result<Profile, String> {
-    match args.technology {
+    // An explicit --technology reads the file as that kind; a file of the other kind is
+    // then refused by its loader (`WrongTechnology`).
+    let technology = args
+        .technology
+        .unwrap_or_else(|| match args.profile.technology() {
+            Some(t) if t == "SLA" => Tech::Sla,
+            _ => Tech::Fdm,
+        });
+    match technology {
         Tech::Fdm => {
             let calibration = match &args.calibration {
                 Some(path) => {

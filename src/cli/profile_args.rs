@@ -56,6 +56,25 @@ impl ProfileArgs {
         self.profile.is_some() || !self.set.is_empty()
     }
 
+    /// The `printer_technology` (`FFF`, `SLA`) the `--profile` `.ini` declares, if it does.
+    /// A file that cannot be read says nothing here; its loader reports why.
+    pub fn technology(&self) -> Option<String> {
+        use std::io::Read;
+        // A profile is kilobytes; the first MiB of anything else is enough to say no.
+        const LOOK_AT: u64 = 1 << 20;
+        let path = self.profile.as_ref()?;
+        if !std::fs::metadata(path).ok()?.is_file() {
+            return None;
+        }
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .ok()?
+            .take(LOOK_AT)
+            .read_to_string(&mut text)
+            .ok()?;
+        pricing_core::profile::ini_printer_technology(&text)
+    }
+
     /// The FDM profile these options make, with the loader's warnings (unknown and
     /// unmodelled keys) and what the sources say about supports.
     pub fn fdm(&self) -> Result<LoadedProfile, ProfileError> {

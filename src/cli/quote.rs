@@ -15,9 +15,10 @@ use pricing_core::calibration::MachineCalibration;
 use pricing_core::cancel::Cancel;
 use pricing_core::estimate::Estimate;
 use pricing_core::price::{
-    self, ItemDocument, LeadTime, PriceBook, Process, Quote, QuoteDocument, QuoteError,
+    self, ItemDocument, LeadTime, Material, PriceBook, Process, Quote, QuoteDocument, QuoteError,
     QuoteRequest, Quoter,
 };
+use pricing_core::profile::sla::SlaProfile;
 use pricing_core::warning::Warning;
 
 use super::inputs::Input;
@@ -181,33 +182,39 @@ fn check_names(book: &PriceBook, args: &QuoteArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Puts the `--profile`/`--set` FDM profile on the FDM machines (or the `--machine`);
-/// returns what the profile says about supports.
+/// Puts the `--profile`/`--set` profile on the price book's machines of its kind (or
+/// the `--machine`): an FDM profile on the FDM machines, a resin `.ini`
+/// (`printer_technology = SLA`) on the resin ones. Returns what the profile says about
+/// supports (FDM; a resin profile's `supports_enable` is applied by its estimate).
 fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Option<bool>, String> {
-    let loaded = args.profile.fdm().map_err(|e| e.to_string())?;
-    for w in &loaded.warnings {
-        output::warn(w);
-    }
-    let profile = loaded.profile;
-    let mut used = Vec::new();
-    for m in book.machines.values_mut() {
-        let chosen = args
-            .machine
-            .as_ref()
-            .is_none_or(|name| name.eq_ignore_ascii_case(&m.name));
-        if let (true, Process::Fdm(p)) = (chosen, &mut m.process) {
-            **p = profile.clone();
-            used.push(m.name.clone());
+    let resin = args.profile.technology().is_some_and(|t| t == "SLA");
+    let (used, supports) = if resin {
+        (use_resin_profile(book, args)?, None)
+    } else {
+        let loaded = args.profile.fdm().map_err(|e| e.to_string())?;
+        for w in &loaded.warnings {
+            output::warn(w);
         }
-    }
+        let used = put_on(book, args, |process| match process {
+            Process::Fdm(p) => {
+                **p = loaded.profile.clone();
+                true
+            }
+            _ => false,
+        });
+        (used, loaded.supports)
+    };
+    let kind = if resin { "a resin (SLA)" } else { "an FDM" };
     if used.is_empty() {
         return Err(format!(
-            "--profile and --set give an FDM profile, and {} is not an FDM machine",
-            args.machine
-                .as_deref()
-                .unwrap_or("the price book has no FDM machine: it")
+            "--profile and --set give {kind} profile, and {}",
+            match &args.machine {
+                Some(m) => format!("{m} is not a machine of that kind"),
+                None => "the price book has no machine of that kind".into(),
+            }
         ));
     }
+    check_material_uses(book, args, &used, kind)?;
     output::warn(&Warning::new(
         "profile_override",
         format!(
@@ -215,7 +222,94 @@ fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Option<bool>, S
             used.join(", ")
         ),
     ));
-    Ok(loaded.supports)
+    Ok(supports)
+}
+
+/// Loads the resin `--profile` and puts it on the resin machines; returns their names.
+fn use_resin_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Vec<String>, String> {
+    if !args.profile.set.is_empty() || !args.profile.preset.is_empty() {
+        return Err(
+            "--set and --preset take FDM keys; a resin profile is one SLA .ini given with --profile"
+                .into(),
+        );
+    }
+    let Some(path) = &args.profile.profile else {
+        return Ok(Vec::new());
+    };
+    // Its load warnings travel in each estimate's warnings.
+    let profile = SlaProfile::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(put_on(book, args, |process| match process {
+        Process::Sla(p) => {
+            **p = profile.clone();
+            true
+        }
+        _ => false,
+    }))
+}
+
+/// Runs `apply` on the process of every machine (or only the `--machine`); returns the
+/// names of those it took.
+fn put_on(
+    book: &mut PriceBook,
+    args: &QuoteArgs,
+    mut apply: impl FnMut(&mut Process) -> bool,
+) -> Vec<String> {
+    let mut used = Vec::new();
+    for m in book.machines.values_mut() {
+        let chosen = args
+            .machine
+            .as_ref()
+            .is_none_or(|name| name.eq_ignore_ascii_case(&m.name));
+        if chosen && apply(&mut m.process) {
+            used.push(m.name.clone());
+        }
+    }
+    used
+}
+
+/// The material quoted (`--material`, or the book's default) must print on a machine the
+/// profile went on; otherwise the profile would change nothing, and the quote would
+/// come from the book's own profile without a word.
+fn check_material_uses(
+    book: &PriceBook,
+    args: &QuoteArgs,
+    used: &[String],
+    kind: &str,
+) -> Result<(), String> {
+    let name = args.material.as_deref().unwrap_or(&book.default_material);
+    let Some(material) = book.material(name) else {
+        return Ok(()); // check_names and the quoter say what is wrong with it
+    };
+    let on_used = |m: &Material| {
+        m.machines
+            .iter()
+            .any(|n| used.iter().any(|u| u.eq_ignore_ascii_case(n)))
+    };
+    if on_used(material) {
+        return Ok(());
+    }
+    let fitting: Vec<&str> = book
+        .materials
+        .values()
+        .filter(|m| on_used(m))
+        .map(|m| m.name.as_str())
+        .collect();
+    Err(format!(
+        "--profile gives {kind} profile for {}, and {}{} prints on {}: name a material they print with --material ({})",
+        used.join(", "),
+        material.name,
+        if args.material.is_none() {
+            " (the price book's default material)"
+        } else {
+            ""
+        },
+        material.machines.join(", "),
+        if fitting.is_empty() {
+            "the book has none".into()
+        } else {
+            fitting.join(", ")
+        }
+    ))
 }
 
 fn quote_input(

@@ -210,7 +210,10 @@ impl ProfileBuilder {
 
     fn load_ini_from(self, source: &str, text: &str) -> Result<ProfileBuilder, ProfileError> {
         match ini::parse(text).map_err(line_problems)? {
-            IniFile::Flat(pairs) => Ok(self.apply(pairs, source)),
+            IniFile::Flat(pairs) => {
+                super::check_technology(&pairs, "FFF")?;
+                Ok(self.apply(pairs, source))
+            }
             IniFile::Bundle(sections) => Err(ProfileError::ChoosePreset {
                 presets: list_presets(&sections),
             }),
@@ -226,7 +229,10 @@ impl ProfileBuilder {
         choice: &PresetChoice,
     ) -> Result<ProfileBuilder, ProfileError> {
         let sections = match ini::parse(text).map_err(line_problems)? {
-            IniFile::Flat(pairs) => return Ok(self.apply(pairs, "the .ini")),
+            IniFile::Flat(pairs) => {
+                super::check_technology(&pairs, "FFF")?;
+                return Ok(self.apply(pairs, "the .ini"));
+            }
             IniFile::Bundle(s) => s,
         };
         let kinds: [(&'static str, &Option<String>); 3] = [
@@ -246,6 +252,7 @@ impl ProfileBuilder {
             let Some(name) = chosen else { continue };
             let mut warnings = Vec::new();
             let pairs = resolve_preset(&sections, kind, name, 0, &mut warnings)?;
+            super::check_technology(&pairs, "FFF")?;
             self.warnings.extend(warnings);
             self = self.apply(pairs, &format!("[{kind}:{name}]"));
         }

@@ -95,4 +95,115 @@ pub enum ProfileError {
     /// The TOML does not parse.
     #[error("profile TOML: {0}")]
     Toml(String),
+    /// The `.ini` is for another kind of printer (`printer_technology`).
+    #[error(
+        "the profile is for {} (printer_technology = {found}), and {} profile is asked for: give it to {}",
+        technology_name(found),
+        technology_name(wanted),
+        technology_use(found)
+    )]
+    WrongTechnology {
+        /// The file's `printer_technology` (`SLA`, `FFF`, ...).
+        found: String,
+        /// What the caller reads: `FFF` or `SLA`.
+        wanted: &'static str,
+    },
+}
+
+fn technology_name(t: &str) -> &'static str {
+    match t.to_ascii_uppercase().as_str() {
+        "FFF" => "an FDM (filament) printer",
+        "SLA" => "a resin (SLA) printer",
+        _ => "another kind of printer",
+    }
+}
+
+fn technology_use(t: &str) -> &'static str {
+    match t.to_ascii_uppercase().as_str() {
+        "FFF" => "an FDM machine (`pricing estimate --technology fdm`)",
+        "SLA" => {
+            "a resin machine (`pricing quote --material` a resin, or `pricing estimate --technology sla`)"
+        }
+        _ => "a machine of that kind",
+    }
+}
+
+/// The `printer_technology` a PrusaSlicer `.ini` declares (`FFF`, `SLA`): the flat
+/// file's key, or for a config bundle the one value its printer presets agree on. `None`
+/// when the file does not say (or is not an `.ini` at all).
+pub fn ini_printer_technology(text: &str) -> Option<String> {
+    let of = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == "printer_technology")
+            .map(|(_, v)| v.trim().to_ascii_uppercase())
+    };
+    match ini::parse(text).ok()? {
+        ini::IniFile::Flat(pairs) => of(&pairs),
+        ini::IniFile::Bundle(sections) => {
+            let mut found = sections
+                .iter()
+                .filter(|s| s.kind == "printer")
+                .filter_map(|s| of(&s.pairs));
+            let first = found.next()?;
+            found.all(|t| t == first).then_some(first)
+        }
+    }
+}
+
+/// Refuses `pairs` that declare another `printer_technology` than `wanted`.
+pub(crate) fn check_technology(
+    pairs: &[(String, String)],
+    wanted: &'static str,
+) -> Result<(), ProfileError> {
+    match pairs.iter().find(|(k, _)| k == "printer_technology") {
+        Some((_, v)) if !v.trim().eq_ignore_ascii_case(wanted) => {
+            Err(ProfileError::WrongTechnology {
+                found: v.trim().to_ascii_uppercase(),
+                wanted,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ini_says_its_technology_and_the_other_loader_refuses_it() {
+        assert_eq!(
+            ini_printer_technology("layer_height = 0.05\nprinter_technology = SLA\n").as_deref(),
+            Some("SLA")
+        );
+        assert_eq!(ini_printer_technology("layer_height = 0.2\n"), None);
+        // A bundle: its printer presets' one value; none when they disagree.
+        let bundle = |b: &str| {
+            format!(
+                "[printer:A]\nprinter_technology = FFF\n[printer:B]\nprinter_technology = {b}\n"
+            )
+        };
+        assert_eq!(
+            ini_printer_technology(&bundle("FFF")).as_deref(),
+            Some("FFF")
+        );
+        assert_eq!(ini_printer_technology(&bundle("SLA")), None);
+        let fdm = ProfileBuilder::new().load_ini("printer_technology = SLA\nlayer_height = 0.05\n");
+        assert!(
+            matches!(fdm, Err(ProfileError::WrongTechnology { ref found, wanted: "FFF" }) if found == "SLA"),
+            "{fdm:?}"
+        );
+        let sla = sla::SlaProfile::from_ini_str("printer_technology = FFF\n");
+        assert!(
+            matches!(sla, Err(ProfileError::WrongTechnology { .. })),
+            "{sla:?}"
+        );
+        // The builder still reads an FFF file.
+        assert!(
+            ProfileBuilder::new()
+                .load_ini("printer_technology = FFF\n")
+                .is_ok()
+        );
+    }
 }

@@ -244,7 +244,16 @@ fn set(p: &mut SlaProfile, k: &str, v: &str) -> Result<bool, ProfileError> {
 pub(crate) fn apply(p: &mut SlaProfile, text: &str) -> Result<Vec<Warning>, ProfileError> {
     let mut unknown = Vec::new();
     let mut warnings = Vec::new();
-    for (line, k, v) in pairs(text)? {
+    let pairs = pairs(text)?;
+    if let Some((_, _, v)) = pairs.iter().find(|(_, k, _)| *k == "printer_technology")
+        && !v.eq_ignore_ascii_case("SLA")
+    {
+        return Err(ProfileError::WrongTechnology {
+            found: v.to_ascii_uppercase(),
+            wanted: "SLA",
+        });
+    }
+    for (line, k, v) in pairs {
         if set(p, k, v)? || INERT.contains(&k) {
             continue;
         }
