@@ -326,27 +326,38 @@ fn gyroid_wave(phi: f64, scale: f64, len: f64) -> Vec<[f64; 2]> {
     // Start from quarter periods and halve where the curve bends away from the chord.
     let steps = ((end / std::f64::consts::FRAC_PI_2).ceil() as usize).max(1);
     let mut pts = vec![point(0.0)];
+    let mut pa = point(0.0);
     for i in 0..steps {
         let (a, b) = (
             end * i as f64 / steps as f64,
             end * (i + 1) as f64 / steps as f64,
         );
-        refine(&point, a, b, 0, &mut pts);
+        let pb = point(b);
+        refine(&point, (a, pa), (b, pb), 0, &mut pts);
+        pa = pb;
     }
     pts
 }
 
 /// Appends the points of `f` from `a` (exclusive) to `b`, halving intervals whose
-/// midpoint lies farther than the tolerance from their chord.
-fn refine(f: &dyn Fn(f64) -> [f64; 2], a: f64, b: f64, depth: u32, out: &mut Vec<[f64; 2]>) {
-    let (pa, pb, m) = (f(a), f(b), 0.5 * (a + b));
+/// midpoint lies farther than the tolerance from their chord. Each end comes with its
+/// point, so `f` (four transcendental functions) runs once per new point, not three
+/// times.
+fn refine(
+    f: &dyn Fn(f64) -> [f64; 2],
+    (a, pa): (f64, [f64; 2]),
+    (b, pb): (f64, [f64; 2]),
+    depth: u32,
+    out: &mut Vec<[f64; 2]>,
+) {
+    let m = 0.5 * (a + b);
     let pm = f(m);
     let (dx, dy) = (pb[0] - pa[0], pb[1] - pa[1]);
     let chord = dx.hypot(dy).max(1e-12);
     let sag = ((pm[0] - pa[0]) * dy - (pm[1] - pa[1]) * dx).abs() / chord;
     if sag > GYROID_TOLERANCE_MM && depth < 12 {
-        refine(f, a, m, depth + 1, out);
-        refine(f, m, b, depth + 1, out);
+        refine(f, (a, pa), (m, pm), depth + 1, out);
+        refine(f, (m, pm), (b, pb), depth + 1, out);
     } else {
         out.push(pb);
     }
