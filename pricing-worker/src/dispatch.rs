@@ -4,6 +4,7 @@
 //! Slots: `concurrency` slots for any job, plus `urgent_slots` only urgent jobs may take,
 //! so a burst of long bulk jobs never leaves an urgent job without a slot.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -430,7 +431,24 @@ fn spawn_job(
             // `me` keeps the channel open: the thread waits for jobs for the process's
             // lifetime.
             for t in rx.iter() {
-                let d = run_job(&s, &t.entry);
+                // A panic in the job's own code (pricing panics are caught in the pools)
+                // must not take the thread's slot and the entry with it: the slot is
+                // reported free and the entry released, so it is claimed back after
+                // the claim idle time and its deaths counted like a crash's.
+                let d = std::panic::catch_unwind(AssertUnwindSafe(|| run_job(&s, &t.entry)))
+                    .unwrap_or_else(|p| {
+                        error!(
+                            id = %t.entry.id(),
+                            panic = %crate::pools::panic_text(&*p),
+                            "a job panicked outside its pricing; its entry is released to be claimed back"
+                        );
+                        s.metrics.job_panics.fetch_add(1, Ordering::Relaxed);
+                        s.release(&t.entry);
+                        s.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+                        Done {
+                            suspect: t.entry.suspect(),
+                        }
+                    });
                 if let Ok(mut v) = idle.lock() {
                     v.push(me.clone());
                 }

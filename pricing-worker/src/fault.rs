@@ -10,7 +10,9 @@
 //! - `#fault:hang` sleeps an hour, deaf to the token (an engine that cannot be
 //!   cancelled);
 //! - `#fault:abort` aborts the whole process (a model that crashes its worker);
-//! - `#fault:panic` panics (caught: the job fails with `engine_panic`).
+//! - `#fault:panic` panics (caught: the job fails with `engine_panic`);
+//! - `#fault:panic-outside` panics in the job's own code, before the pricing starts
+//!   ([`outside_pricing`]: a bug in the worker, not the engine).
 //!
 //! Anything after the directive on its line is ignored (tests add a nonce there so the
 //! content cache does not answer). Without the feature the bytes go to the engine as
@@ -63,6 +65,19 @@ pub fn apply(bytes: Vec<u8>, cancel: &Cancel) -> Vec<u8> {
     }
     bytes.get(end + 1..).map(<[u8]>::to_vec).unwrap_or_default()
 }
+
+/// Panics if `bytes` start with `#fault:panic-outside` (called on the job thread, outside
+/// the pricing pool and its catch).
+#[cfg(feature = "fault-injection")]
+pub fn outside_pricing(bytes: &[u8]) {
+    if bytes.starts_with(b"#fault:panic-outside") {
+        panic!("fault injection: panic outside the pricing");
+    }
+}
+
+/// Without the feature: nothing.
+#[cfg(not(feature = "fault-injection"))]
+pub fn outside_pricing(_bytes: &[u8]) {}
 
 /// Without the feature: the bytes unchanged.
 #[cfg(not(feature = "fault-injection"))]

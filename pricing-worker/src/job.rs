@@ -269,6 +269,7 @@ fn price(
         .reserve(budget::estimate(located.size), &giving_up)
         .ok_or_else(|| transient("shutdown", "the worker is shutting down"))?;
     let bytes = model::read(s, conn, located)?;
+    crate::fault::outside_pricing(&bytes);
     let reservation = match budget::gzip_declared_size(&bytes) {
         Some(declared) => {
             let inflated = declared.max(bytes.len() as u64).min(s.cfg.max_model_bytes);

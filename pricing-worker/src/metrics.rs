@@ -68,6 +68,8 @@ pub struct Metrics {
     pub redis_errors: AtomicU64,
     /// Pricing threads that did not stop after their cancel (still burning a core).
     pub stuck_threads: AtomicI64,
+    /// Jobs whose own code (not the pricing) panicked; their entries were released.
+    pub job_panics: AtomicU64,
     /// Bytes of the memory budget reserved by jobs now.
     pub memory_reserved: AtomicI64,
     /// Open connections of the metrics endpoint.
@@ -200,6 +202,13 @@ impl Metrics {
             "Pricing threads that did not stop when cancelled at the wall-time limit.",
             "gauge",
             self.stuck_threads.load(r),
+        );
+        gauge(
+            &mut s,
+            "pricing_worker_job_panics_total",
+            "Jobs whose own code (not the pricing) panicked; each entry was released to be claimed back.",
+            "counter",
+            self.job_panics.load(r) as i64,
         );
         gauge(
             &mut s,

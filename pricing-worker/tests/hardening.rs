@@ -572,6 +572,69 @@ mod faults {
         assert!(w.wait_exit(WAIT).is_some());
     }
 
+    /// A panic in a job's own code (outside the pricing pool, whose panics are caught)
+    /// on a one-slot worker: the slot is free again, the innocent jobs behind it are
+    /// priced, the worker keeps running, and the panicking job is not lost: its entry
+    /// is claimed back and, panicking every time, dead-lettered.
+    #[test]
+    fn a_panic_outside_the_pricing_frees_its_slot_and_loses_no_job() {
+        let redis = start_redis();
+        let root = models_root();
+        let addr = format!("127.0.0.1:{}", free_port());
+        let mut w = Worker::spawn(
+            &redis,
+            root.path(),
+            &[
+                "--concurrency",
+                "1",
+                "--urgent-slots",
+                "0",
+                "--claim-idle-ms",
+                "300",
+                "--max-deliveries",
+                "2",
+                "--metrics-addr",
+                &addr,
+            ],
+        );
+        let mut conn = redis.conn();
+        let mut client = redis.client();
+        put(&mut conn, "uploads:bug", b"#fault:panic-outside\n");
+        client
+            .enqueue(&job("bug", "redis:uploads:bug", None, Priority::Normal))
+            .unwrap();
+        let model = format!("file://{}/cube.stl", root.path().display());
+        let innocent: Vec<String> = (0..3).map(|i| format!("after-{i}")).collect();
+        for (i, id) in innocent.iter().enumerate() {
+            let params = format!(r#"{{"quantity":{}}}"#, i + 1);
+            client
+                .enqueue(&job(id, &model, Some(&params), Priority::Normal))
+                .unwrap();
+        }
+        let results = wait_final(&mut client, &innocent, WAIT);
+        assert!(
+            results.values().all(|r| r.status == Status::Done),
+            "{results:?}\n{}",
+            w.log_text()
+        );
+        let bug = client.wait("bug", WAIT).unwrap();
+        assert_eq!(bug.status, Status::Dead, "{bug:?}\n{}", w.log_text());
+        assert!(w.is_running(), "{}", w.log_text());
+        assert!(w.log_text().contains("panicked outside its pricing"));
+        let page = http_get(&addr, "/metrics");
+        assert!(
+            series(&page, "pricing_worker_job_panics_total") >= Some(1.0),
+            "{page}"
+        );
+        assert_eq!(
+            series(&page, "pricing_worker_in_flight"),
+            Some(0.0),
+            "{page}"
+        );
+        w.sigterm();
+        assert!(w.wait_exit(WAIT).is_some());
+    }
+
     /// A poison model among innocent jobs: the first death is shared (nobody blamed),
     /// then each suspect runs alone; only the model that kills its worker alone is
     /// dead-lettered as poison.
