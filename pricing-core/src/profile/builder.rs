@@ -211,7 +211,7 @@ impl ProfileBuilder {
     fn load_ini_from(self, source: &str, text: &str) -> Result<ProfileBuilder, ProfileError> {
         match ini::parse(text).map_err(line_problems)? {
             IniFile::Flat(pairs) => {
-                super::check_technology(&pairs, "FFF")?;
+                super::check_technology(ini::strs(&pairs), "FFF")?;
                 Ok(self.apply(pairs, source))
             }
             IniFile::Bundle(sections) => Err(ProfileError::ChoosePreset {
@@ -230,7 +230,7 @@ impl ProfileBuilder {
     ) -> Result<ProfileBuilder, ProfileError> {
         let sections = match ini::parse(text).map_err(line_problems)? {
             IniFile::Flat(pairs) => {
-                super::check_technology(&pairs, "FFF")?;
+                super::check_technology(ini::strs(&pairs), "FFF")?;
                 return Ok(self.apply(pairs, "the .ini"));
             }
             IniFile::Bundle(s) => s,
@@ -252,7 +252,7 @@ impl ProfileBuilder {
             let Some(name) = chosen else { continue };
             let mut warnings = Vec::new();
             let pairs = resolve_preset(&sections, kind, name, 0, &mut warnings)?;
-            super::check_technology(&pairs, "FFF")?;
+            super::check_technology(ini::strs(&pairs), "FFF")?;
             self.warnings.extend(warnings);
             self = self.apply(pairs, &format!("[{kind}:{name}]"));
         }

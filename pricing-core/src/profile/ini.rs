@@ -16,6 +16,11 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 /// The keys and values of one source, in file order.
 pub(crate) type Pairs = Vec<(String, String)>;
 
+/// The pairs as string slices, for code that reads pairs from other sources too.
+pub(crate) fn strs(pairs: &Pairs) -> impl Iterator<Item = (&str, &str)> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
 /// A parsed `.ini` file.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum IniFile {

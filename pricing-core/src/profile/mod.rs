@@ -132,12 +132,7 @@ fn technology_use(t: &str) -> &'static str {
 /// file's key, or for a config bundle the one value its printer presets agree on. `None`
 /// when the file does not say (or is not an `.ini` at all).
 pub fn ini_printer_technology(text: &str) -> Option<String> {
-    let of = |pairs: &[(String, String)]| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == "printer_technology")
-            .map(|(_, v)| v.trim().to_ascii_uppercase())
-    };
+    let of = |pairs: &ini::Pairs| declared(ini::strs(pairs)).map(str::to_ascii_uppercase);
     match ini::parse(text).ok()? {
         ini::IniFile::Flat(pairs) => of(&pairs),
         ini::IniFile::Bundle(sections) => {
@@ -151,18 +146,26 @@ pub fn ini_printer_technology(text: &str) -> Option<String> {
     }
 }
 
-/// Refuses `pairs` that declare another `printer_technology` than `wanted`.
-pub(crate) fn check_technology(
-    pairs: &[(String, String)],
+/// The value of `printer_technology` among `pairs` (key, value), trimmed.
+fn declared<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+    pairs
+        .into_iter()
+        .find(|(k, _)| *k == "printer_technology")
+        .map(|(_, v)| v.trim())
+}
+
+/// Refuses `pairs` (key, value) that declare another `printer_technology` than
+/// `wanted`. Both loaders call it: the FDM builder with its parsed pairs, the SLA one
+/// with its own line-numbered ones.
+pub(crate) fn check_technology<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     wanted: &'static str,
 ) -> Result<(), ProfileError> {
-    match pairs.iter().find(|(k, _)| k == "printer_technology") {
-        Some((_, v)) if !v.trim().eq_ignore_ascii_case(wanted) => {
-            Err(ProfileError::WrongTechnology {
-                found: v.trim().to_ascii_uppercase(),
-                wanted,
-            })
-        }
+    match declared(pairs) {
+        Some(v) if !v.eq_ignore_ascii_case(wanted) => Err(ProfileError::WrongTechnology {
+            found: v.to_ascii_uppercase(),
+            wanted,
+        }),
         _ => Ok(()),
     }
 }

@@ -245,14 +245,7 @@ pub(crate) fn apply(p: &mut SlaProfile, text: &str) -> Result<Vec<Warning>, Prof
     let mut unknown = Vec::new();
     let mut warnings = Vec::new();
     let pairs = pairs(text)?;
-    if let Some((_, _, v)) = pairs.iter().find(|(_, k, _)| *k == "printer_technology")
-        && !v.eq_ignore_ascii_case("SLA")
-    {
-        return Err(ProfileError::WrongTechnology {
-            found: v.to_ascii_uppercase(),
-            wanted: "SLA",
-        });
-    }
+    super::check_technology(pairs.iter().map(|&(_, k, v)| (k, v)), "SLA")?;
     for (line, k, v) in pairs {
         if set(p, k, v)? || INERT.contains(&k) {
             continue;
