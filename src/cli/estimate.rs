@@ -144,17 +144,7 @@ fn profile(args: &EstimateArgs) -> Result<Profile, String> {
         Tech::Sla if args.calibration.is_some() => {
             Err("--calibration applies to FDM printers (calibrated from their G-code)".into())
         }
-        Tech::Sla => {
-            if !args.profile.set.is_empty() || !args.profile.preset.is_empty() {
-                return Err("--set and --preset take FDM keys; a resin profile is one SLA .ini or .toml given with --profile".into());
-            }
-            match &args.profile.profile {
-                Some(p) => SlaProfile::load(p)
-                    .map(|p| Profile::Sla(Box::new(p)))
-                    .map_err(|e| format!("{}: {e}", p.display())),
-                None => Ok(Profile::Sla(Box::default())),
-            }
-        }
+        Tech::Sla => args.profile.sla().map(|p| Profile::Sla(Box::new(p))),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use pricing_core::profile::sla::SlaProfile;
 use pricing_core::profile::{LoadedProfile, PresetChoice, ProfileBuilder, ProfileError};
 use pricing_core::warning::Warning;
 
@@ -73,6 +74,19 @@ impl ProfileArgs {
             .read_to_string(&mut text)
             .ok()?;
         pricing_core::profile::ini_printer_technology(&text)
+    }
+
+    /// The resin profile these options give: the `--profile` file (a PrusaSlicer SLA
+    /// `.ini` or the project's `.toml`), or PrusaSlicer's SL1S-class default without one.
+    /// `--set` and `--preset` take FDM keys, so they are refused here.
+    pub fn sla(&self) -> Result<SlaProfile, String> {
+        if !self.set.is_empty() || !self.preset.is_empty() {
+            return Err("--set and --preset take FDM keys; a resin profile is one SLA .ini or .toml given with --profile".into());
+        }
+        match &self.profile {
+            Some(p) => SlaProfile::load(p).map_err(|e| format!("{}: {e}", p.display())),
+            None => Ok(SlaProfile::default()),
+        }
     }
 
     /// The FDM profile these options make, with the loader's warnings (unknown and

@@ -18,7 +18,6 @@ use pricing_core::price::{
     self, ItemDocument, LeadTime, Material, PriceBook, Process, Quote, QuoteDocument, QuoteError,
     QuoteRequest, Quoter,
 };
-use pricing_core::profile::sla::SlaProfile;
 use pricing_core::warning::Warning;
 
 use super::inputs::Input;
@@ -227,17 +226,8 @@ fn use_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Option<bool>, S
 
 /// Loads the resin `--profile` and puts it on the resin machines; returns their names.
 fn use_resin_profile(book: &mut PriceBook, args: &QuoteArgs) -> Result<Vec<String>, String> {
-    if !args.profile.set.is_empty() || !args.profile.preset.is_empty() {
-        return Err(
-            "--set and --preset take FDM keys; a resin profile is one SLA .ini given with --profile"
-                .into(),
-        );
-    }
-    let Some(path) = &args.profile.profile else {
-        return Ok(Vec::new());
-    };
     // Its load warnings travel in each estimate's warnings.
-    let profile = SlaProfile::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let profile = args.profile.sla()?;
     Ok(put_on(book, args, |process| match process {
         Process::Sla(p) => {
             **p = profile.clone();
