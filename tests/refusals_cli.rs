@@ -100,3 +100,29 @@ fn a_3mf_is_analysed_in_its_declared_unit() {
     let got = v["volume_mm3"].as_f64().expect("volume");
     assert!((got - 1.0).abs() < 1e-5, "{got}");
 }
+
+/// A profile or price book path that is a device (here `/dev/zero` behind a `.ini` or
+/// `.toml` name) is refused before it is read, instead of being read forever.
+#[test]
+fn a_device_named_as_a_profile_or_price_book_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cube = fixture("cube-20mm.stl");
+    for (flag, name) in [
+        ("--profile", "zero.ini"),
+        ("--profile", "zero.toml"),
+        ("--price-book", "book.toml"),
+    ] {
+        let link = dir.path().join(name);
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        let out = pricing()
+            .args(["quote"])
+            .arg(&cube)
+            .arg(flag)
+            .arg(&link)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {name}: {err}");
+        assert!(err.contains("not a regular file"), "{flag} {name}: {err}");
+    }
+}

@@ -26,5 +26,6 @@ pub mod mesh;
 pub mod price;
 pub mod profile;
 pub mod slice;
+pub mod text_file;
 pub mod units;
 pub mod warning;

@@ -60,19 +60,7 @@ impl ProfileArgs {
     /// The `printer_technology` (`FFF`, `SLA`) the `--profile` `.ini` declares, if it does.
     /// A file that cannot be read says nothing here; its loader reports why.
     pub fn technology(&self) -> Option<String> {
-        use std::io::Read;
-        // A profile is kilobytes; the first MiB of anything else is enough to say no.
-        const LOOK_AT: u64 = 1 << 20;
-        let path = self.profile.as_ref()?;
-        if !std::fs::metadata(path).ok()?.is_file() {
-            return None;
-        }
-        let mut text = String::new();
-        std::fs::File::open(path)
-            .ok()?
-            .take(LOOK_AT)
-            .read_to_string(&mut text)
-            .ok()?;
+        let text = pricing_core::text_file::read(self.profile.as_ref()?).ok()?;
         pricing_core::profile::ini_printer_technology(&text)
     }
 
@@ -97,10 +85,11 @@ impl ProfileArgs {
             b = if self.preset.is_empty() {
                 b.load_path(path)?
             } else {
-                let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text =
+                    pricing_core::text_file::read(path).map_err(|source| ProfileError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let mut choice = PresetChoice::default();
                 for (kind, name) in &self.preset {
                     let slot = match kind.as_str() {

@@ -176,7 +176,7 @@ impl ProfileBuilder {
 
     /// Loads a `.ini` (flat PrusaSlicer export) or `.toml` file, by extension.
     pub fn load_path(self, path: &Path) -> Result<ProfileBuilder, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        let text = crate::text_file::read(path).map_err(|source| ProfileError::Io {
             path: path.to_path_buf(),
             source,
         })?;

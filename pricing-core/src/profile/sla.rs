@@ -174,7 +174,7 @@ impl SlaProfile {
 
     /// Loads a profile from a PrusaSlicer `.ini` or the project's `.toml`, by extension.
     pub fn load(path: &Path) -> Result<SlaProfile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        let text = crate::text_file::read(path).map_err(|source| ProfileError::Io {
             path: path.to_path_buf(),
             source,
         })?;

@@ -692,7 +692,7 @@ impl Walker {
             },
             Some(Value::String(file)) => {
                 let file = resolve(base, file);
-                let text = match std::fs::read_to_string(&file) {
+                let text = match crate::text_file::read(&file) {
                     Ok(t) => t,
                     Err(e) => {
                         self.err(path, format!("cannot read {}: {e}", file.display()));

@@ -210,7 +210,7 @@ impl PriceBook {
 
     /// Reads and validates a price book file; profile paths in it are relative to it.
     pub fn load(path: &Path) -> Result<PriceBook, PriceBookErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| PriceBookErrors {
+        let text = crate::text_file::read(path).map_err(|e| PriceBookErrors {
             errors: vec![FieldError {
                 path: path.display().to_string(),
                 message: format!("cannot read the price book: {e}"),
