@@ -104,7 +104,7 @@ pub struct Supports<M> {
 /// gyroid lattice those were 75 MB). With `buildplate_only` every layer is kept to the
 /// end, since the columns kept are the ones that reach layer 0, the last one walked.
 /// Polls `cancel` per chunk of facets and per layer.
-pub fn generate<M: Send>(
+pub fn generate<M: Send + Default>(
     mesh: &Mesh,
     grid: &Grid,
     z_mid: &[f64],
@@ -314,7 +314,7 @@ fn count_islands(l: &mut SupportLayer) {
 }
 
 /// Every layer's measure in layer order.
-fn finish<M>(
+fn finish<M: Default>(
     mut measured: Vec<Option<M>>,
     last: Vec<(usize, M)>,
     flange: Option<Bitmap>,
@@ -323,9 +323,10 @@ fn finish<M>(
         measured[k] = Some(m);
     }
     // Every layer is in one block, and each block's layers are measured behind the
-    // walk or kept to the end.
+    // walk or kept to the end. Were one missed, it counts as no support rather than
+    // shifting every layer above it onto the wrong index.
     debug_assert!(measured.iter().all(Option::is_some), "a layer not measured");
-    let layers: Vec<M> = measured.into_iter().flatten().collect();
+    let layers: Vec<M> = measured.into_iter().map(Option::unwrap_or_default).collect();
     Supports { layers, flange }
 }
 
