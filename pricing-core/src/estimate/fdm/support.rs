@@ -326,7 +326,10 @@ fn finish<M: Default>(
     // walk or kept to the end. Were one missed, it counts as no support rather than
     // shifting every layer above it onto the wrong index.
     debug_assert!(measured.iter().all(Option::is_some), "a layer not measured");
-    let layers: Vec<M> = measured.into_iter().map(Option::unwrap_or_default).collect();
+    let layers: Vec<M> = measured
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
     Supports { layers, flange }
 }
 
