@@ -134,14 +134,18 @@ pub fn estimate_with_options(
         let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
         // The pad stands under the pillars: the bottom and the layers' ground-reaching
         // overhangs and slopes that got points.
+        // Pillars stand where PrusaSlicer's sampler puts points: on the bottom, its
+        // `first` points (for a small part a few discs, not its whole footprint); above,
+        // each layer's few points on its ground-reaching surface.
+        let radius = points::poisson_radius(
+            p.support_points_density_relative,
+            p.support_points_minimal_distance,
+        );
         let mut seeds = if first > 0.0 {
-            surf.bottom_cells.clone()
+            pad::sites(&cols, &surf.bottom_cells, first as usize, radius)
         } else {
             Vec::new()
         };
-        // Above the bottom, a layer's few points stand somewhere on its ground-reaching
-        // surface, about a point spacing apart.
-        let spacing = (points::POINT_FORCE / (p.support_points_density_relative / 100.0)).sqrt();
         let mut by_layer: Vec<(u32, bool, u32)> = surf
             .ground_cells
             .iter()
@@ -180,7 +184,7 @@ pub fn estimate_with_options(
             .ceil() as usize;
             let _ = share;
             let cells: Vec<u32> = group.iter().map(|g| g.2).collect();
-            seeds.extend(pad::sites(&cols, &cells, n, spacing));
+            seeds.extend(pad::sites(&cols, &cells, n, radius));
         }
         let pad = pad::pad(p, &cols, &seeds, 0.5 * p.support_base_diameter);
         // The area that holds support points: where the heads leave marks to sand.

@@ -129,9 +129,11 @@ fn fill_holes(b: &Bitmap) -> Bitmap {
     out
 }
 
-/// Up to `n` of `cells`, no two closer than `spacing` mm: where PrusaSlicer's Poisson
-/// disc sampler would put `n` support points on that surface. Cells are tried in a fixed
-/// scrambled order, so the result is the same on every run.
+/// Up to `n` of `cells`, no two closer than `spacing` mm: where PrusaSlicer's sampler
+/// (`uniformly_cover`) puts `n` new support points on that surface. It draws a Poisson
+/// disc set over the surface and its boundary, then keeps a random `n` of it; here the
+/// boundary cells are tried first, the rest after, each in a fixed scrambled order, and
+/// the `n` kept are a scrambled subset, so the result is the same on every run.
 pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> {
     if n == 0 || cells.is_empty() {
         return Vec::new();
@@ -139,13 +141,33 @@ pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> 
     if n >= cells.len() {
         return cells.to_vec();
     }
-    let step = (spacing / cols.cell).max(1.0);
+    let scramble = |c: u32| (c.wrapping_mul(2_654_435_761), c);
     let mut order: Vec<u32> = cells.to_vec();
-    order.sort_unstable_by_key(|&c| (c.wrapping_mul(2_654_435_761), c));
+    order.sort_unstable();
+    let inside = |c: u32| order.binary_search(&c).is_ok();
+    let (nx, ny) = (cols.nx as u32, cols.ny as u32);
+    // A cell on the grid's edge, or beside a cell that is not on the surface.
+    let on_boundary = |c: u32| {
+        let (x, y) = (c % nx, c / nx);
+        x == 0
+            || y == 0
+            || x + 1 == nx
+            || y + 1 == ny
+            || !inside(c - 1)
+            || !inside(c + 1)
+            || !inside(c - nx)
+            || !inside(c + nx)
+    };
+    let mut keyed: Vec<(bool, (u32, u32))> = order
+        .iter()
+        .map(|&c| (!on_boundary(c), scramble(c)))
+        .collect();
+    keyed.sort_unstable();
+    let step = (spacing / cols.cell).max(1.0);
     let mut taken: std::collections::HashMap<(i64, i64), Vec<(f64, f64)>> =
         std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(n);
-    for c in order {
+    let mut out = Vec::new();
+    for &(_, (_, c)) in &keyed {
         let (x, y) = ((c as usize % cols.nx) as f64, (c as usize / cols.nx) as f64);
         let key = ((x / step).floor() as i64, (y / step).floor() as i64);
         let near = (-1..=1).any(|dy| {
@@ -161,9 +183,10 @@ pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> 
         }
         taken.entry(key).or_default().push((x, y));
         out.push(c);
-        if out.len() == n {
-            break;
-        }
+    }
+    if out.len() > n {
+        out.sort_unstable_by_key(|&c| scramble(c.rotate_left(16)));
+        out.truncate(n);
     }
     out
 }
@@ -184,6 +207,55 @@ mod tests {
         let f = fill_holes(&b);
         assert_eq!(f.count(), 36);
         assert!(!f.get(0, 0) && f.get(4, 4));
+    }
+
+    #[test]
+    fn sites_are_spaced_cells_of_the_surface_reaching_its_boundary() {
+        let mesh = crate::mesh::generate::cuboid([0.0; 3], [20.0, 20.0, 5.0]);
+        let cols = Columns::new(&mesh, [0.0; 3], [20.0, 20.0, 5.0]);
+        let cells: Vec<u32> = (0..cols.nx * cols.ny)
+            .filter(|&c| !cols.cell(c).is_empty())
+            .map(|c| c as u32)
+            .collect();
+        let xy = |c: u32| {
+            let c = c as usize;
+            (
+                (c % cols.nx) as f64 * cols.cell,
+                (c / cols.nx) as f64 * cols.cell,
+            )
+        };
+        let spaced = |s: &[u32]| {
+            s.iter().enumerate().all(|(i, &a)| {
+                s[..i].iter().all(|&b| {
+                    let ((ax, ay), (bx, by)) = (xy(a), xy(b));
+                    (ax - bx).hypot(ay - by) >= 2.2 - 1e-9
+                })
+            })
+        };
+        // A few points: exactly that many, on the surface, spaced.
+        let few = sites(&cols, &cells, 5, 2.2);
+        assert_eq!(few.len(), 5);
+        assert!(few.iter().all(|c| cells.contains(c)) && spaced(&few));
+        // As many as fit: the boundary is lined first, a site about every 2.2 mm of
+        // its 80 mm (in scrambled order with the rest, a handful would land on it).
+        let all = sites(&cols, &cells, cells.len() - 1, 2.2);
+        assert!(spaced(&all) && all.len() > 60, "{}", all.len());
+        let xs = |c: u32| (c as usize % cols.nx, c as usize / cols.nx);
+        let (lo, hi) = (xs(cells[0]), xs(cells[cells.len() - 1]));
+        let on_edge = all
+            .iter()
+            .filter(|&&c| {
+                let (x, y) = xs(c);
+                x == lo.0 || y == lo.1 || x == hi.0 || y == hi.1
+            })
+            .count();
+        assert!(
+            on_edge >= 18,
+            "{on_edge} of {} sites on the boundary",
+            all.len()
+        );
+        // The same on every run.
+        assert_eq!(sites(&cols, &cells, 5, 2.2), few);
     }
 
     #[test]

@@ -27,6 +27,13 @@ use super::columns::Columns;
 /// Force one support point holds at 100 % density (PrusaSlicer's `support_force()`).
 pub const POINT_FORCE: f64 = 11.1;
 
+/// PrusaSlicer's Poisson-disc radius for new points (`uniformly_cover`): one fifth of
+/// the force one point holds over the tear pressure (1), in mm, and no less than the
+/// profile's minimal distance.
+pub fn poisson_radius(density_percent: f64, minimal_distance: f64) -> f64 {
+    (POINT_FORCE / (density_percent / 100.0) / 5.0).max(minimal_distance)
+}
+
 /// Steepest surface, degrees from horizontal, that PrusaSlicer counts as a hopeless
 /// overhang (growth past h·tan 75° per layer).
 const OVERHANG_DEG: f64 = 15.0;
