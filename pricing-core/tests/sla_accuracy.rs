@@ -7,8 +7,8 @@
 //!
 //! Prints the per-model table and the medians / p90s. `resin_estimate_meets_the_issue_bar`
 //! checks the issue's bar on the held-out rows of each profile (time median ≤ 4 %,
-//! p90 ≤ 8 %; resin median ≤ 10 %, p90 ≤ 20 %); it is ignored while the SL1S resin p90
-//! misses it, and `resin_estimate_does_not_regress` holds today's level. Regenerate the
+//! p90 ≤ 8 %; resin median ≤ 10 %, p90 ≤ 20 %); it is ignored while the resin p90 of
+//! the fast profile misses it, and `resin_estimate_does_not_regress` holds today's level. Regenerate the
 //! tables of `docs/accuracy.md` with:
 //! `cargo test --release -p pricing-core --test sla_accuracy -- --nocapture --include-ignored`
 
@@ -146,17 +146,19 @@ fn check(bars: [f64; 4]) {
     assert!(missed.is_empty(), "missed: {missed:?}");
 }
 
-/// The issue's bar, all of it. Missed today by the resin p90 of the SL1S profile
-/// (22.5 % on the held-out parts, 20 % asked): see "Weak spots" in docs/accuracy.md.
+/// The issue's bar, all of it. Missed today by the resin p90 of the fast profile
+/// (21.6 % on the held-out parts, 20 % asked; the SL1S profile's is 16.9 %): see
+/// "Weak spots" in docs/accuracy.md.
 #[test]
-#[ignore = "resin p90 of the sl1s-0.05 held-out parts is 22.5%, over the 20% bar (docs/accuracy.md)"]
+#[ignore = "resin p90 of the fast-0.1 held-out parts is 21.6%, over the 20% bar (docs/accuracy.md)"]
 fn resin_estimate_meets_the_issue_bar() {
     check([0.04, 0.08, 0.10, 0.20]);
 }
 
 /// What the model reaches today, so a change that makes it worse fails: the time and
-/// resin-median rows of the bar, and the resin p90 at the measured 22.5 % plus margin.
+/// resin-median rows of the bar, and the resin p90 at the worst measured 21.6 % plus a
+/// margin.
 #[test]
 fn resin_estimate_does_not_regress() {
-    check([0.04, 0.08, 0.10, 0.25]);
+    check([0.04, 0.08, 0.10, 0.23]);
 }

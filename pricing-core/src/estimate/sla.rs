@@ -15,6 +15,7 @@
 //! slices (`usedMaterial`). See `docs/accuracy.md` for how close this is.
 
 pub mod columns;
+pub mod islands;
 pub mod pad;
 pub mod points;
 pub mod stack;
@@ -128,24 +129,40 @@ pub fn estimate_with_options(
     let model_mm3: f64 = areas.iter().map(|x| x.max(0.0)).sum::<f64>() * h;
 
     let cols = columns::Columns::new(&part.mesh, a.bbox_mm.min, a.bbox_mm.max);
-    let surf = points::surfaces(&cols, h, h0.max(h), areas.len());
     let (tree, pad, contact) = if with_supports {
-        let (first, per_layer) = points::place(&surf, &areas, p.support_points_density_relative);
-        let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
-        // The pad stands under the pillars: the bottom and the layers' ground-reaching
-        // overhangs and slopes that got points.
-        // Pillars stand where PrusaSlicer's sampler puts points: on the bottom, its
-        // `first` points (for a small part a few discs, not its whole footprint); above,
-        // each layer's few points on its ground-reaching surface.
         let radius = points::poisson_radius(
             p.support_points_density_relative,
             p.support_points_minimal_distance,
         );
-        let mut seeds = if first > 0.0 {
-            pad::sites(&cols, &surf.bottom_cells, first as usize, radius)
-        } else {
-            Vec::new()
+        // The balance island by island where the grid allows it, else with the whole
+        // layer as one island. Pillars stand where PrusaSlicer's sampler puts points:
+        // on each new island (the bottom first) its own points, for a small part a few
+        // discs rather than its whole footprint.
+        let placed = islands::place(&cols, &areas, h, p.support_points_density_relative);
+        let (surf, first, per_layer, mut seeds, new_island_area) = match placed {
+            Some(placed) => {
+                let mut seeds = Vec::new();
+                for (cells, n) in &placed.new_islands {
+                    seeds.extend(pad::sites(&cols, cells, *n, radius));
+                }
+                let area = placed.new_island_area;
+                (placed.surfaces, placed.first, placed.per_layer, seeds, area)
+            }
+            None => {
+                let surf = points::surfaces(&cols, h, h0.max(h), areas.len());
+                let (first, per_layer) =
+                    points::place(&surf, &areas, p.support_points_density_relative);
+                let seeds = if first > 0.0 {
+                    pad::sites(&cols, &surf.bottom_cells, first as usize, radius)
+                } else {
+                    Vec::new()
+                };
+                (surf, first, per_layer, seeds, 0.0)
+            }
         };
+        let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
+        // Above, a layer's few points on surfaces resting on the part below stand
+        // somewhere on its ground-reaching share, about a point spacing apart.
         let mut by_layer: Vec<(u32, bool, u32)> = surf
             .ground_cells
             .iter()
@@ -170,7 +187,8 @@ pub fn estimate_with_options(
                 let all = s.slope_ground + s.slope_part;
                 (l.slope, if all > 0.0 { s.slope_ground / all } else { 0.0 })
             };
-            if !placed || l.ground <= 0.0 {
+            let ground = l.ground - l.new_island_ground;
+            if !placed || ground <= 0.0 {
                 continue;
             }
             // This kind's share of the layer's ground points.
@@ -179,7 +197,7 @@ pub fn estimate_with_options(
             } else {
                 s.slope_ground
             };
-            let n = (l.ground * kind_area
+            let n = (ground * kind_area
                 / (s.overhang_ground + s.slope_ground).max(f64::MIN_POSITIVE))
             .ceil() as usize;
             let _ = share;
@@ -190,6 +208,7 @@ pub fn estimate_with_options(
         // The area that holds support points: where the heads leave marks to sand.
         let cell = cols.cell_area();
         let held: f64 = surf.bottom_cells.len() as f64 * cell * (first > 0.0) as u8 as f64
+            + new_island_area
             + surf
                 .layers
                 .iter()

@@ -91,7 +91,14 @@ impl Columns {
                 a.append(&mut b);
                 a
             });
-        samples.par_sort_unstable_by(|p, q| p.0.cmp(&q.0).then(p.1.z.total_cmp(&q.1.z)));
+        // At one height a top comes before a bottom: a body resting on another reads as
+        // leaving one and entering the next (the touching rule of `points` sees it), not
+        // as a bottom hanging over the first body's own bottom.
+        samples.par_sort_unstable_by(|p, q| {
+            p.0.cmp(&q.0)
+                .then(p.1.z.total_cmp(&q.1.z))
+                .then(q.1.nz.total_cmp(&p.1.nz))
+        });
         // A centre exactly on an edge shared by two triangles facing the same way is seen
         // by both: keep one crossing (the surface is crossed once there).
         samples.dedup_by(|b, a| {

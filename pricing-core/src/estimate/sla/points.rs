@@ -180,6 +180,9 @@ pub struct LayerPoints {
     pub slope: bool,
     /// Whether any overhang points were placed.
     pub overhang: bool,
+    /// Of `ground`, the points of new islands (their pillar sites are placed with the
+    /// island, see [`super::islands`]).
+    pub new_island_ground: f64,
 }
 
 /// Runs the force balance over the layers: `areas[k]` is layer k's cross-section

@@ -84,6 +84,8 @@ pub fn tree(
     let bridge_len = spacing / crit.cos().max(0.1);
 
     let (mut ground, mut pillars, mut pillar_len, mut bridged) = (0.0, 0.0, 0.0, 0.0);
+    // (pillars, length) of each set of pillars, for their braces.
+    let mut lengths: Vec<(f64, f64)> = Vec::new();
     let mut add_ground = |n: f64, len: f64| {
         let len = len.max(0.0);
         let per = if len - bridge_drop >= 4.0 * r {
@@ -95,6 +97,7 @@ pub fn tree(
         ground += n;
         pillars += own;
         pillar_len += own * len;
+        lengths.push((own, len));
         bridged += n - own;
     };
     // Heads on the bottom stand straight down.
@@ -141,16 +144,22 @@ pub fn tree(
     let base = frustum(base_h, r_base, r) - pillar_area * base_h;
     // Braces: pillars about √(area per pillar) apart, each linked to the neighbours within
     // reach (PrusaSlicer links up to 3; a pair shares its links), one brace per zig-zag
-    // step of one pillar gap, as long as the pillar is above its cone.
+    // step of one pillar gap down each pillar's own length above its cone (a short
+    // pillar under the bottom has none, a long one from a high overhang several).
     let pillar_gap = (force * ground / pillars.max(1.0)).sqrt();
     let braces = if pillar_gap <= p.support_max_pillar_link_distance && pillars > 1.0 {
-        let pairs = pillars * 1.5;
-        let steps = ((mean_len - p.support_base_height) / (pillar_gap * crit.tan()))
-            .floor()
-            .max(0.0);
         // Dynamic mode crosses the bracing when pillars stand farther than a base apart.
         let cross = if pillar_gap > 2.0 * r_base { 2.0 } else { 1.0 };
-        pairs * steps * cross * pillar_gap / crit.cos().max(0.1)
+        let steps = |len: f64| {
+            ((len - p.support_base_height) / (pillar_gap * crit.tan()))
+                .floor()
+                .max(0.0)
+        };
+        let pair_steps: f64 = lengths
+            .iter()
+            .map(|&(own, len)| own * 1.5 * steps(len))
+            .sum();
+        pair_steps * cross * pillar_gap / crit.cos().max(0.1)
     } else {
         0.0
     };

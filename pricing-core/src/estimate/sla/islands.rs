@@ -1,0 +1,587 @@
+//! PrusaSlicer's support-point force balance island by island (`SupportPointGenerator`,
+//! `make_layers` and `process`, 2.5).
+//!
+//! Each layer's section splits into islands (connected regions). An island that overlaps
+//! nothing in the layer below is new: it hangs in the air and gets its whole area's worth
+//! of points, times 1 + aspect / 2, whatever else the layer holds. An island resting on
+//! islands below inherits their force, shared among the islands above each in proportion
+//! to the overlap, cut when it grew more than 20× and divided by 0.17 × overhang / area;
+//! then its own hopeless overhangs and, while its force is below its area, its slopes get
+//! points (see [`super::points`] for the rules).
+//!
+//! [`super::points::place`] runs the same rules with the whole layer as one island. That
+//! misses what only islands show: the free end of a C clip standing up, the arm of a
+//! hinge or a lattice strut starting in mid-air beside the rest of the layer, which
+//! PrusaSlicer supports as new islands while one shared force budget says it is held.
+//!
+//! The islands are found on the [`Columns`] grid: a cell is inside at layer k when its
+//! vertical line is inside the part at the layer's mid-plane (the surfaces it crosses
+//! below, counted up and down), and islands are its 8-connected regions. Their areas are
+//! scaled so each layer's sum is the exact section from the layer cutter.
+
+use super::columns::Columns;
+use super::points::{LayerPoints, LayerSurface, POINT_FORCE, Surfaces};
+
+/// Most cell × layer visits the island pass makes; past it the caller uses the one-island
+/// balance. About 0.1 s on one core, and far beyond the parts where islands matter (small
+/// parts, whose supports are most of their resin).
+pub const MAX_CELL_LAYERS: usize = 60_000_000;
+
+/// Most surface crossings it takes (16 bytes each while it runs, so at most 48 MB beside
+/// the columns' own); past it the caller uses the one-island balance.
+pub const MAX_CROSSINGS: usize = 3_000_000;
+
+/// What the balance placed.
+pub struct Placed {
+    /// The surfaces needing support per layer, with the new islands' own left out (they
+    /// are supported as islands), and the ground-reaching cells of the rest.
+    pub surfaces: Surfaces,
+    /// Points on the islands of the first layer (the part's bottom).
+    pub first: f64,
+    /// Points per layer, new islands above the first layer included.
+    pub per_layer: Vec<LayerPoints>,
+    /// For every new island with points whose pillars reach the pad: its ground-reaching
+    /// cells and how many of its points stand there.
+    pub new_islands: Vec<(Vec<u32>, usize)>,
+    /// Most islands in one layer.
+    pub max_islands: usize,
+    /// Ground-reaching underside of the new islands above the first layer, mm².
+    pub new_island_area: f64,
+}
+
+/// One crossing, as it changes the inside of its cell at the first layer whose mid-plane
+/// lies above it.
+#[derive(Clone, Copy)]
+struct Event {
+    cell: u32,
+    /// Entering the part going up (a down-facing surface).
+    enter: bool,
+    /// The lowest crossing of its column: a pillar from it reaches the pad.
+    ground: bool,
+    /// 0: needs nothing (steep, or lying on another body's top); 1: slope; 2: hopeless
+    /// overhang.
+    kind: u8,
+    /// Drop to the part below it (mm), for part-landing surfaces.
+    drop: f32,
+    /// cos of its angle from horizontal.
+    up: f32,
+}
+
+#[derive(Clone, Default)]
+struct Island {
+    cells: u32,
+    ground_cells: Vec<u32>,
+    entered: u32,
+    sx: f64,
+    sy: f64,
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
+    surface: LayerSurface,
+    area: f64,
+    force: f64,
+    inherited: f64,
+    below: Vec<(u32, f64)>,
+}
+
+impl Island {
+    /// Long over short side of the island (its cells' second moments, each cell counted
+    /// with its own extent so a one-cell strip of n cells reads n).
+    fn aspect(&self) -> f64 {
+        let n = f64::from(self.cells.max(1));
+        let (mx, my) = (self.sx / n, self.sy / n);
+        let own = 1.0 / 12.0;
+        let (vxx, vyy, vxy) = (
+            self.sxx / n - mx * mx + own,
+            self.syy / n - my * my + own,
+            self.sxy / n - mx * my,
+        );
+        let tr = vxx + vyy;
+        let d = ((vxx - vyy).powi(2) + 4.0 * vxy * vxy).sqrt();
+        let (l1, l2) = (0.5 * (tr + d), (0.5 * (tr - d)).max(own));
+        (l1 / l2).sqrt()
+    }
+}
+
+/// Runs the island balance over `layers` layers of height `h`, `areas[k]` being layer
+/// k's section (mm²). `None` when the grid is too large for it (see [`MAX_CELL_LAYERS`]
+/// and [`MAX_CROSSINGS`]).
+pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Option<Placed> {
+    let layers = areas.len();
+    let n_cells = cols.nx * cols.ny;
+    if layers == 0
+        || n_cells.saturating_mul(layers) > MAX_CELL_LAYERS
+        || cols.crossings.len() > MAX_CROSSINGS
+        || h.is_nan()
+        || h <= 0.0
+    {
+        return None;
+    }
+    let force = POINT_FORCE / (density_percent / 100.0);
+    let cell_area = cols.cell_area();
+    let cos_overhang = 15f32.to_radians().cos();
+    let cos_slope = 55f32.to_radians().cos();
+
+    // Every crossing, bucketed by the first layer whose mid-plane is above it.
+    let mut by_layer: Vec<Vec<Event>> = vec![Vec::new(); layers];
+    for c in 0..n_cells {
+        let col = cols.cell(c);
+        for (i, s) in col.iter().enumerate() {
+            let z = f64::from(s.z);
+            let k = ((z / h - 0.5).floor() + 1.0).max(0.0);
+            if k >= layers as f64 {
+                continue;
+            }
+            let enter = s.nz < 0.0;
+            let below = i.checked_sub(1).map(|j| col[j]);
+            let mut kind = 0;
+            if enter && !below.is_some_and(|b| b.nz > 0.0 && s.z - b.z < 1e-3) {
+                let up = -s.nz;
+                kind = if up >= cos_overhang {
+                    2
+                } else if up >= cos_slope {
+                    1
+                } else {
+                    0
+                };
+            }
+            by_layer[k as usize].push(Event {
+                cell: c as u32,
+                enter,
+                ground: i == 0,
+                kind,
+                drop: below.map_or(0.0, |b| (s.z - b.z).max(0.0)),
+                up: -s.nz,
+            });
+        }
+    }
+
+    let (nx, ny) = (cols.nx, cols.ny);
+    let mut winding = vec![0i32; n_cells];
+    // The inside runs [x0, x1) of each row, this layer's and the layer below's, and the
+    // island of each run (runs numbered row by row from `run_start[y]`).
+    let mut rows: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ny];
+    let mut prev_rows: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ny];
+    let mut run_start = vec![0u32; ny + 1];
+    let mut prev_run_start = vec![0u32; ny + 1];
+    let mut run_label: Vec<u32> = Vec::new();
+    let mut prev_run_label: Vec<u32> = Vec::new();
+    let mut changed: Vec<usize> = Vec::new();
+    let mut dirty = vec![false; ny];
+    let mut parent: Vec<u32> = Vec::new();
+    let mut prev: Vec<Island> = Vec::new();
+    let mut surfaces = Surfaces {
+        layers: vec![LayerSurface::default(); layers],
+        bottom_cells: Vec::new(),
+        ground_cells: Vec::new(),
+        bottom_aspect: 1.0,
+    };
+    let mut per_layer = vec![LayerPoints::default(); layers];
+    let mut new_islands = Vec::new();
+    let (mut first, mut max_islands, mut new_island_area) = (0.0, 0, 0.0);
+
+    for k in 0..layers {
+        let events = std::mem::take(&mut by_layer[k]);
+        // Rows rebuilt last layer: the copy below catches up.
+        for &y in &changed {
+            prev_rows[y].clone_from(&rows[y]);
+        }
+        changed.clear();
+        for e in &events {
+            let c = e.cell as usize;
+            winding[c] += if e.enter { 1 } else { -1 };
+            let y = c / nx;
+            if !dirty[y] {
+                dirty[y] = true;
+                changed.push(y);
+            }
+        }
+        let mut cur: Vec<Island>;
+        if events.is_empty() && k > 0 {
+            // Nothing changed: the islands of the layer below, each resting on itself.
+            cur = prev
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Island {
+                    cells: p.cells,
+                    below: vec![(i as u32, f64::from(p.cells))],
+                    ..Island::default()
+                })
+                .collect();
+        } else {
+            for &y in &changed {
+                dirty[y] = false;
+                let row = &winding[y * nx..(y + 1) * nx];
+                let runs = &mut rows[y];
+                runs.clear();
+                let mut x = 0;
+                while let Some(start) = row[x..].iter().position(|&w| w > 0) {
+                    let x0 = x + start;
+                    let len = row[x0..].iter().position(|&w| w <= 0).unwrap_or(nx - x0);
+                    x = x0 + len;
+                    runs.push((x0 as u32, x as u32));
+                }
+            }
+            std::mem::swap(&mut run_start, &mut prev_run_start);
+            std::mem::swap(&mut run_label, &mut prev_run_label);
+            let mut total = 0u32;
+            for y in 0..ny {
+                run_start[y] = total;
+                total += rows[y].len() as u32;
+            }
+            run_start[ny] = total;
+            // Islands: runs of neighbouring rows that touch, corners included (on a
+            // 0.2 mm grid a sloped edge steps diagonally), joined by union-find.
+            parent.clear();
+            parent.extend(0..total);
+            fn find(parent: &mut [u32], mut a: u32) -> u32 {
+                while parent[a as usize] != a {
+                    let up = parent[parent[a as usize] as usize];
+                    parent[a as usize] = up;
+                    a = up;
+                }
+                a
+            }
+            for y in 1..ny {
+                let (below, here) = (&rows[y - 1], &rows[y]);
+                let (mut i, mut j) = (0, 0);
+                while i < here.len() && j < below.len() {
+                    let (a, b) = (here[i], below[j]);
+                    if a.0 <= b.1 && b.0 <= a.1 {
+                        let (ra, rb) = (
+                            find(&mut parent, run_start[y] + i as u32),
+                            find(&mut parent, run_start[y - 1] + j as u32),
+                        );
+                        if ra != rb {
+                            parent[ra.max(rb) as usize] = ra.min(rb);
+                        }
+                    }
+                    if a.1 < b.1 {
+                        i += 1;
+                    } else {
+                        j += 1;
+                    }
+                }
+            }
+            run_label.clear();
+            run_label.resize(total as usize, u32::MAX);
+            cur = Vec::new();
+            for y in 0..ny {
+                for (i, &(x0, x1)) in rows[y].iter().enumerate() {
+                    let r = run_start[y] + i as u32;
+                    let root = find(&mut parent, r);
+                    let id = if root == r {
+                        cur.push(Island::default());
+                        (cur.len() - 1) as u32
+                    } else {
+                        run_label[root as usize]
+                    };
+                    run_label[r as usize] = id;
+                    let isl = &mut cur[id as usize];
+                    let (len, fy) = (f64::from(x1 - x0), y as f64);
+                    // Σx and Σx² over x0..x1.
+                    let sq = |n: f64| n * (n + 1.0) * (2.0 * n + 1.0) / 6.0;
+                    let sum_x = (f64::from(x0) + f64::from(x1) - 1.0) * len / 2.0;
+                    isl.cells += x1 - x0;
+                    isl.sx += sum_x;
+                    isl.sxx += sq(f64::from(x1) - 1.0) - sq(f64::from(x0) - 1.0);
+                    isl.sy += fy * len;
+                    isl.syy += fy * fy * len;
+                    isl.sxy += fy * sum_x;
+                }
+            }
+            // Overlaps with the islands below, row by row.
+            if k > 0 && !prev.is_empty() {
+                let mut pairs: Vec<(u32, u32, u32)> = Vec::new();
+                for y in 0..ny {
+                    let (here, below) = (&rows[y], &prev_rows[y]);
+                    let (mut i, mut j) = (0, 0);
+                    while i < here.len() && j < below.len() {
+                        let (a, b) = (here[i], below[j]);
+                        let o = a.1.min(b.1).saturating_sub(a.0.max(b.0));
+                        if o > 0 {
+                            pairs.push((
+                                run_label[(run_start[y] + i as u32) as usize],
+                                prev_run_label[(prev_run_start[y] + j as u32) as usize],
+                                o,
+                            ));
+                        }
+                        if a.1 < b.1 {
+                            i += 1;
+                        } else {
+                            j += 1;
+                        }
+                    }
+                }
+                pairs.sort_unstable();
+                for run in pairs.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                    let o: u32 = run.iter().map(|p| p.2).sum();
+                    cur[run[0].0 as usize].below.push((run[0].1, f64::from(o)));
+                }
+            }
+        }
+        // The island holding a cell of this layer, if it is inside.
+        let island_of = |c: u32| -> Option<usize> {
+            let (x, y) = (c % nx as u32, c as usize / nx);
+            let runs = &rows[y];
+            let i = runs.partition_point(|r| r.1 <= x);
+            let &(x0, _) = runs.get(i)?;
+            (x0 <= x).then(|| run_label[(run_start[y] + i as u32) as usize] as usize)
+        };
+        for e in events.iter().filter(|e| e.enter) {
+            if let Some(id) = island_of(e.cell) {
+                let isl = &mut cur[id];
+                isl.entered += 1;
+                if e.ground {
+                    isl.ground_cells.push(e.cell);
+                }
+            }
+        }
+        max_islands = max_islands.max(cur.len());
+        let total_cells: u32 = cur.iter().map(|i| i.cells).sum();
+        let scale = if total_cells > 0 {
+            areas[k].max(0.0) / f64::from(total_cells)
+        } else {
+            0.0
+        };
+        for isl in &mut cur {
+            isl.area = f64::from(isl.cells) * scale;
+        }
+        // The surfaces needing support. A new island's whole underside is held as one
+        // (its points stand on it, as on a hopeless overhang); the ground-reaching
+        // cells of the others are where their pillars may stand.
+        for e in events.iter().filter(|e| e.enter) {
+            let Some(isl) = island_of(e.cell).map(|id| &mut cur[id]) else {
+                continue; // thinner than the layer's mid-plane
+            };
+            let new = isl.below.is_empty();
+            if !new && e.kind == 0 {
+                continue;
+            }
+            let hopeless = new || e.kind == 2;
+            let s = &mut isl.surface;
+            match (hopeless, e.ground) {
+                (true, true) => s.overhang_ground += cell_area,
+                (true, false) => s.overhang_part += cell_area,
+                (false, true) => s.slope_ground += cell_area,
+                (false, false) => s.slope_part += cell_area,
+            }
+            if !e.ground {
+                s.drop_part += cell_area * f64::from(e.drop);
+            }
+            if !hopeless {
+                s.slope_cos += cell_area * f64::from(e.up);
+            }
+            if e.ground && !new {
+                surfaces.ground_cells.push((k as u32, e.cell, hopeless));
+            }
+        }
+
+        // The force each island below hands up, cut where an island above grew past 20×.
+        let mut handed: Vec<f64> = prev.iter().map(|p| p.force).collect();
+        for top in &cur {
+            for &(b, _) in &top.below {
+                let b = b as usize;
+                if top.area > 0.0 {
+                    handed[b] *= (20.0 * prev[b].area / top.area).min(1.0);
+                }
+            }
+        }
+        let mut above_overlap = vec![0.0; prev.len()];
+        for top in &cur {
+            for &(b, o) in &top.below {
+                above_overlap[b as usize] += o;
+            }
+        }
+        for top in &mut cur {
+            top.inherited = top
+                .below
+                .iter()
+                .map(|&(b, o)| handed[b as usize] * o / above_overlap[b as usize].max(1.0))
+                .sum();
+        }
+
+        let out = &mut per_layer[k];
+        let layer_surface = &mut surfaces.layers[k];
+        for isl in &mut cur {
+            if isl.area <= 0.0 {
+                continue;
+            }
+            let s = isl.surface;
+            // A new island's ground-reaching underside gets its pillar sites with the
+            // island, not from the layer's ground share.
+            if isl.below.is_empty() {
+                if k > 0 {
+                    new_island_area += s.overhang_ground;
+                }
+            } else {
+                layer_surface.overhang_ground += s.overhang_ground;
+            }
+            layer_surface.overhang_part += s.overhang_part;
+            layer_surface.slope_ground += s.slope_ground;
+            layer_surface.slope_part += s.slope_part;
+            layer_surface.drop_part += s.drop_part;
+            layer_surface.slope_cos += s.slope_cos;
+            let overhang = s.overhang_ground + s.overhang_part;
+            let slope = s.slope_ground + s.slope_part;
+            isl.force = isl.inherited / (0.17 * overhang / isl.area).max(1.0);
+            if isl.below.is_empty() {
+                let n = (isl.area * (1.0 + isl.aspect() / 2.0) / force).ceil();
+                isl.force += n * force;
+                // Its pillars reach the pad from its ground-reaching share of cells.
+                let share = isl.ground_cells.len() as f64 / f64::from(isl.entered.max(1));
+                let on_ground = if k == 0 { n } else { (n * share).ceil().min(n) };
+                if k == 0 {
+                    first += n;
+                    surfaces.bottom_cells.extend(&isl.ground_cells);
+                } else {
+                    out.ground += on_ground;
+                    out.part += n - on_ground;
+                    out.overhang = true;
+                    out.new_island_ground += on_ground;
+                }
+                if on_ground > 0.0 && !isl.ground_cells.is_empty() {
+                    new_islands.push((std::mem::take(&mut isl.ground_cells), on_ground as usize));
+                }
+                continue;
+            }
+            if overhang > 0.0 {
+                let n = (overhang / force).ceil();
+                isl.force += n * force;
+                out.ground += n * s.overhang_ground / overhang;
+                out.part += n * s.overhang_part / overhang;
+                out.overhang = true;
+            }
+            if slope > 0.0 && isl.force < isl.area {
+                let n = (slope * (1.0 - isl.force / isl.area) / force).ceil();
+                isl.force += n * force;
+                out.ground += n * s.slope_ground / slope;
+                out.part += n * s.slope_part / slope;
+                out.slope = true;
+            }
+        }
+        prev = cur;
+    }
+    Some(Placed {
+        surfaces,
+        first,
+        per_layer,
+        new_islands,
+        max_islands,
+        new_island_area,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mesh::Mesh;
+    use crate::mesh::generate::cuboid;
+
+    fn two(a: Mesh, b: Mesh) -> Mesh {
+        let mut m = a;
+        let base = m.positions.len() as u32;
+        m.positions.extend(b.positions);
+        m.triangles
+            .extend(b.triangles.iter().map(|t| t.map(|i| i + base)));
+        m
+    }
+
+    /// Layer areas of `boxes` (min, max) at the mid-planes of layers `h` thick.
+    fn areas(boxes: &[([f64; 3], [f64; 3])], h: f64, layers: usize) -> Vec<f64> {
+        (0..layers)
+            .map(|k| {
+                let z = (k as f64 + 0.5) * h;
+                boxes
+                    .iter()
+                    .filter(|(lo, hi)| lo[2] < z && z < hi[2])
+                    .map(|(lo, hi)| (hi[0] - lo[0]) * (hi[1] - lo[1]))
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_block_is_one_island_with_its_first_layer_points() {
+        let (lo, hi) = ([0.0; 3], [10.0, 10.0, 5.0]);
+        let mesh = cuboid(lo, hi);
+        let cols = Columns::new(&mesh, lo, hi);
+        let placed = place(&cols, &areas(&[(lo, hi)], 0.1, 50), 0.1, 100.0).expect("small grid");
+        assert_eq!(placed.max_islands, 1);
+        // 100 mm², a square (aspect 1): ⌈100 · 1.5 / 11.1⌉ = 14, as the one-island balance.
+        assert_eq!(placed.first, 14.0);
+        let surf = super::super::points::surfaces(&cols, 0.1, 0.1, 50);
+        let (first, _) = super::super::points::place(&surf, &areas(&[(lo, hi)], 0.1, 50), 100.0);
+        assert_eq!(first, placed.first);
+        assert!(placed.per_layer.iter().all(|l| l.ground + l.part == 0.0));
+        assert!(placed.new_islands.len() == 1 && placed.new_islands[0].1 == 14);
+    }
+
+    #[test]
+    fn a_body_starting_in_mid_air_is_a_new_island_supported_from_the_pad() {
+        // A post, and beside it a 4 × 2 mm bar from z = 3 to 5 that touches nothing.
+        let post = ([0.0; 3], [4.0, 4.0, 5.0]);
+        let bar = ([8.0, 0.0, 3.0], [12.0, 2.0, 5.0]);
+        let mesh = two(cuboid(post.0, post.1), cuboid(bar.0, bar.1));
+        let cols = Columns::new(&mesh, [0.0; 3], [12.0, 4.0, 5.0]);
+        let h = 0.1;
+        let placed = place(&cols, &areas(&[post, bar], h, 50), h, 100.0).expect("small grid");
+        assert_eq!(placed.max_islands, 2);
+        // The bar appears at the layer whose mid-plane first lies above z = 3.
+        let k = 30;
+        let at = placed.per_layer[k];
+        // 8 mm², aspect 2: ⌈8 · 2 / 11.1⌉ = 2 points, all over the pad.
+        assert_eq!((at.ground, at.part, at.new_island_ground), (2.0, 0.0, 2.0));
+        assert!(
+            placed
+                .new_islands
+                .iter()
+                .any(|(cells, n)| *n == 2 && !cells.is_empty())
+        );
+        // Nothing else in the stack needs a point.
+        let others: f64 = placed
+            .per_layer
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != k)
+            .map(|(_, l)| l.ground + l.part)
+            .sum();
+        assert_eq!(others, 0.0);
+        // Its underside is the island's own, not a ground share of the layer.
+        assert!(placed.surfaces.ground_cells.is_empty());
+        assert!(
+            (placed.new_island_area - 8.0).abs() < 1.0,
+            "{}",
+            placed.new_island_area
+        );
+    }
+
+    #[test]
+    fn a_bar_on_a_post_inherits_and_its_overhang_gets_points() {
+        // A T: a 2 × 2 post to z = 3, a 10 × 2 bar on it to z = 4. The bar rests on the
+        // post (one island all the way), and its underside either side is a hopeless
+        // overhang over the pad.
+        let post = ([4.0, 0.0, 0.0], [6.0, 2.0, 3.0]);
+        let bar = ([0.0, 0.0, 3.0], [10.0, 2.0, 4.0]);
+        let mesh = two(cuboid(post.0, post.1), cuboid(bar.0, bar.1));
+        let cols = Columns::new(&mesh, [0.0; 3], [10.0, 2.0, 4.0]);
+        let h = 0.1;
+        let placed = place(&cols, &areas(&[post, bar], h, 40), h, 100.0).expect("small grid");
+        assert_eq!(placed.max_islands, 1);
+        let at = placed.per_layer[30];
+        // 16 mm² of overhang: ⌈16 / 11.1⌉ = 2 points over the pad.
+        assert!(
+            at.overhang && at.ground == 2.0 && at.new_island_ground == 0.0,
+            "{at:?}"
+        );
+        assert!(!placed.surfaces.ground_cells.is_empty());
+    }
+
+    #[test]
+    fn a_grid_too_large_falls_back() {
+        let (lo, hi) = ([0.0; 3], [10.0, 10.0, 5.0]);
+        let cols = Columns::new(&cuboid(lo, hi), lo, hi);
+        let layers = MAX_CELL_LAYERS / (cols.nx * cols.ny) + 1;
+        assert!(place(&cols, &vec![100.0; layers], 0.001, 100.0).is_none());
+    }
+}
