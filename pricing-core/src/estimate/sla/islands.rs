@@ -20,7 +20,10 @@
 //! scaled so each layer's sum is the exact section from the layer cutter.
 
 use super::columns::Columns;
-use super::points::{LayerPoints, LayerSurface, POINT_FORCE, Surfaces};
+use super::points::{
+    LayerPoints, LayerSurface, Need, POINT_FORCE, Surfaces, new_island_points, resting_points,
+    rests_on_body,
+};
 
 /// Most cell × layer visits the island pass makes; past it the caller uses the one-island
 /// balance. About 0.1 s on one core, and far beyond the parts where islands matter (small
@@ -58,9 +61,9 @@ struct Event {
     enter: bool,
     /// The lowest crossing of its column: a pillar from it reaches the pad.
     ground: bool,
-    /// 0: needs nothing (steep, or lying on another body's top); 1: slope; 2: hopeless
-    /// overhang.
-    kind: u8,
+    /// What it needs (nothing for a top, a steep side or a bottom lying on another
+    /// body's top).
+    need: Need,
     /// Drop to the part below it (mm), for part-landing surfaces.
     drop: f32,
     /// cos of its angle from horizontal.
@@ -119,8 +122,6 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
     }
     let force = POINT_FORCE / (density_percent / 100.0);
     let cell_area = cols.cell_area();
-    let cos_overhang = 15f32.to_radians().cos();
-    let cos_slope = 55f32.to_radians().cos();
 
     // Every crossing, bucketed by the first layer whose mid-plane is above it.
     let mut by_layer: Vec<Vec<Event>> = vec![Vec::new(); layers];
@@ -134,22 +135,16 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             }
             let enter = s.nz < 0.0;
             let below = i.checked_sub(1).map(|j| col[j]);
-            let mut kind = 0;
-            if enter && !below.is_some_and(|b| b.nz > 0.0 && s.z - b.z < 1e-3) {
-                let up = -s.nz;
-                kind = if up >= cos_overhang {
-                    2
-                } else if up >= cos_slope {
-                    1
-                } else {
-                    0
-                };
-            }
+            let need = if enter && !rests_on_body(col, i) {
+                Need::of(-s.nz)
+            } else {
+                Need::Nothing
+            };
             by_layer[k as usize].push(Event {
                 cell: c as u32,
                 enter,
                 ground: i == 0,
-                kind,
+                need,
                 drop: below.map_or(0.0, |b| (s.z - b.z).max(0.0)),
                 up: -s.nz,
             });
@@ -355,10 +350,10 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
                 continue; // thinner than the layer's mid-plane
             };
             let new = isl.below.is_empty();
-            if !new && e.kind == 0 {
+            if !new && e.need == Need::Nothing {
                 continue;
             }
-            let hopeless = new || e.kind == 2;
+            let hopeless = new || e.need == Need::Overhang;
             let s = &mut isl.surface;
             match (hopeless, e.ground) {
                 (true, true) => s.overhang_ground += cell_area,
@@ -422,12 +417,9 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             layer_surface.slope_part += s.slope_part;
             layer_surface.drop_part += s.drop_part;
             layer_surface.slope_cos += s.slope_cos;
-            let overhang = s.overhang_ground + s.overhang_part;
-            let slope = s.slope_ground + s.slope_part;
-            isl.force = isl.inherited / (0.17 * overhang / isl.area).max(1.0);
             if isl.below.is_empty() {
-                let n = (isl.area * (1.0 + isl.aspect() / 2.0) / force).ceil();
-                isl.force += n * force;
+                let n = new_island_points(isl.area, isl.aspect(), force);
+                isl.force = n * force;
                 // Its pillars reach the pad from its ground-reaching share of cells.
                 let share = isl.ground_cells.len() as f64 / f64::from(isl.entered.max(1));
                 let on_ground = if k == 0 { n } else { (n * share).ceil().min(n) };
@@ -445,20 +437,10 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
                 }
                 continue;
             }
-            if overhang > 0.0 {
-                let n = (overhang / force).ceil();
-                isl.force += n * force;
-                out.ground += n * s.overhang_ground / overhang;
-                out.part += n * s.overhang_part / overhang;
-                out.overhang = true;
-            }
-            if slope > 0.0 && isl.force < isl.area {
-                let n = (slope * (1.0 - isl.force / isl.area) / force).ceil();
-                isl.force += n * force;
-                out.ground += n * s.slope_ground / slope;
-                out.part += n * s.slope_part / slope;
-                out.slope = true;
-            }
+            let (on_overhang, on_slope, after) =
+                resting_points(isl.inherited, isl.area, s.overhang(), s.slope(), force);
+            isl.force = after;
+            s.add(out, on_overhang, on_slope);
         }
         prev = cur;
     }

@@ -22,7 +22,7 @@
 //! layers hold several islands (several bodies, forks) share one force budget instead
 //! of one per island.
 
-use super::columns::Columns;
+use super::columns::{Columns, Crossing};
 
 /// Force one support point holds at 100 % density (PrusaSlicer's `support_force()`).
 pub const POINT_FORCE: f64 = 11.1;
@@ -39,6 +39,72 @@ pub fn poisson_radius(density_percent: f64, minimal_distance: f64) -> f64 {
 const OVERHANG_DEG: f64 = 15.0;
 /// Steepest surface counted as a slope (growth past h·tan 35° per layer).
 const SLOPE_DEG: f64 = 55.0;
+
+/// What a down-facing surface needs from the supports, by its angle from horizontal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Need {
+    /// Steeper than [`SLOPE_DEG`]: the layer below holds it.
+    Nothing,
+    /// A slope: points only while its island's force is short of its area.
+    Slope,
+    /// Under [`OVERHANG_DEG`]: a hopeless overhang, points whatever is held.
+    Overhang,
+}
+
+impl Need {
+    /// For a surface whose normal has z = −`up`.
+    pub(super) fn of(up: f32) -> Need {
+        if up >= OVERHANG_DEG.to_radians().cos() as f32 {
+            Need::Overhang
+        } else if up >= SLOPE_DEG.to_radians().cos() as f32 {
+            Need::Slope
+        } else {
+            Need::Nothing
+        }
+    }
+}
+
+/// Whether crossing `i` of a column is a bottom lying on another body's top (touching
+/// bodies): inside the union PrusaSlicer slices, so nothing to hold.
+pub(super) fn rests_on_body(col: &[Crossing], i: usize) -> bool {
+    i > 0 && col[i - 1].nz > 0.0 && f64::from(col[i].z) - f64::from(col[i - 1].z) < 1e-3
+}
+
+/// Points a new island gets (nothing below holds it): its area's worth, times
+/// 1 + aspect / 2 for an elongated one, rounded up.
+pub(super) fn new_island_points(area: f64, aspect: f64, force: f64) -> f64 {
+    if area > 0.0 {
+        (area * (1.0 + aspect / 2.0) / force).ceil()
+    } else {
+        0.0
+    }
+}
+
+/// The points an island resting on others adds: (hopeless overhang points, slope
+/// points, its force after). `held` is the force it inherited, after the cut for
+/// growing past 20×; the cut for a large overhang (÷ 0.17 · overhang / area) is made
+/// here. The overhang gets its full area's worth; the slopes only the deficit
+/// slope · (1 − force / area), while the force is short of the area.
+pub(super) fn resting_points(
+    held: f64,
+    area: f64,
+    overhang: f64,
+    slope: f64,
+    force: f64,
+) -> (f64, f64, f64) {
+    let mut held = held / (0.17 * overhang / area).max(1.0);
+    let mut on_overhang = 0.0;
+    if overhang > 0.0 {
+        on_overhang = (overhang / force).ceil();
+        held += on_overhang * force;
+    }
+    let mut on_slope = 0.0;
+    if slope > 0.0 && held < area {
+        on_slope = (slope * (1.0 - held / area) / force).ceil();
+        held += on_slope * force;
+    }
+    (on_overhang, on_slope, held)
+}
 
 /// What one layer's down-facing surface needs: projected areas (mm²) by kind and by
 /// where a pillar dropped from it lands, and the mean drop to the part for those that
@@ -60,11 +126,25 @@ pub struct LayerSurface {
 }
 
 impl LayerSurface {
-    fn overhang(&self) -> f64 {
+    pub(super) fn overhang(&self) -> f64 {
         self.overhang_ground + self.overhang_part
     }
-    fn slope(&self) -> f64 {
+    pub(super) fn slope(&self) -> f64 {
         self.slope_ground + self.slope_part
+    }
+    /// Adds to `p` the points placed on this surface, split between pad and part by
+    /// area: `on_overhang` on its hopeless overhang, `on_slope` on its slopes.
+    pub(super) fn add(&self, p: &mut LayerPoints, on_overhang: f64, on_slope: f64) {
+        if on_overhang > 0.0 {
+            p.ground += on_overhang * self.overhang_ground / self.overhang();
+            p.part += on_overhang * self.overhang_part / self.overhang();
+            p.overhang = true;
+        }
+        if on_slope > 0.0 {
+            p.ground += on_slope * self.slope_ground / self.slope();
+            p.part += on_slope * self.slope_part / self.slope();
+            p.slope = true;
+        }
     }
 }
 
@@ -85,8 +165,6 @@ pub struct Surfaces {
 /// Classifies every down-facing crossing of `cols` into layers of height `h`; the part's
 /// bottom is the first `first_h` mm.
 pub fn surfaces(cols: &Columns, h: f64, first_h: f64, layers: usize) -> Surfaces {
-    let cos_overhang = OVERHANG_DEG.to_radians().cos() as f32;
-    let cos_slope = SLOPE_DEG.to_radians().cos() as f32;
     let a = cols.cell_area();
     let mut out = vec![LayerSurface::default(); layers];
     let mut bottom_cells = Vec::new();
@@ -100,9 +178,7 @@ pub fn surfaces(cols: &Columns, h: f64, first_h: f64, layers: usize) -> Surfaces
             }
             let below = if i == 0 { None } else { Some(col[i - 1]) };
             let z = f64::from(s.z);
-            // A bottom lying on another shell's top (touching bodies) is inside the
-            // union PrusaSlicer slices: nothing to hold.
-            if below.is_some_and(|b| b.nz > 0.0 && z - f64::from(b.z) < 1e-3) {
+            if rests_on_body(col, i) {
                 continue;
             }
             if below.is_none() && z < first_h {
@@ -116,10 +192,10 @@ pub fn surfaces(cols: &Columns, h: f64, first_h: f64, layers: usize) -> Surfaces
                 continue;
             }
             let up = -s.nz; // cos of the angle from horizontal
-            let overhang = up >= cos_overhang;
-            if !overhang && up < cos_slope {
-                continue; // steep: held by the layer below
-            }
+            let overhang = match Need::of(up) {
+                Need::Nothing => continue,
+                need => need == Need::Overhang,
+            };
             let k = ((z / h).floor().max(0.0) as usize).min(layers.saturating_sub(1));
             let Some(l) = out.get_mut(k) else { continue };
             match below {
@@ -191,11 +267,7 @@ pub fn place(s: &Surfaces, areas: &[f64], density_percent: f64) -> (f64, Vec<Lay
     let force = POINT_FORCE / (density_percent / 100.0);
     let mut out = vec![LayerPoints::default(); s.layers.len()];
     let first_area = areas.first().copied().unwrap_or(0.0).max(0.0);
-    let first = if first_area > 0.0 {
-        (first_area * (1.0 + s.bottom_aspect / 2.0) / force).ceil()
-    } else {
-        0.0
-    };
+    let first = new_island_points(first_area, s.bottom_aspect, force);
     let mut held = first * force;
     let mut prev_area = first_area;
     for (k, l) in s.layers.iter().enumerate() {
@@ -207,23 +279,10 @@ pub fn place(s: &Surfaces, areas: &[f64], density_percent: f64) -> (f64, Vec<Lay
         if prev_area > 0.0 {
             held *= (20.0 * prev_area / area).min(1.0);
         }
-        held /= (0.17 * l.overhang() / area).max(1.0);
-        let p = &mut out[k];
-        if l.overhang() > 0.0 {
-            let n = (l.overhang() / force).ceil();
-            held += n * force;
-            p.ground += n * l.overhang_ground / l.overhang();
-            p.part += n * l.overhang_part / l.overhang();
-            p.overhang = true;
-        }
-        if l.slope() > 0.0 && held < area {
-            let deficit = l.slope() * (1.0 - held / area);
-            let n = (deficit / force).ceil();
-            held += n * force;
-            p.ground += n * l.slope_ground / l.slope();
-            p.part += n * l.slope_part / l.slope();
-            p.slope = true;
-        }
+        let (on_overhang, on_slope, after) =
+            resting_points(held, area, l.overhang(), l.slope(), force);
+        held = after;
+        l.add(&mut out[k], on_overhang, on_slope);
         prev_area = area;
     }
     (first, out)
