@@ -15,6 +15,7 @@
 //! slices (`usedMaterial`). See `docs/accuracy.md` for how close this is.
 
 pub mod columns;
+pub mod island_grid;
 pub mod islands;
 pub mod pad;
 pub mod points;

@@ -14,12 +14,13 @@
 //! hinge or a lattice strut starting in mid-air beside the rest of the layer, which
 //! PrusaSlicer supports as new islands while one shared force budget says it is held.
 //!
-//! The islands are found on the [`Columns`] grid: a cell is inside at layer k when its
-//! vertical line is inside the part at the layer's mid-plane (the surfaces it crosses
-//! below, counted up and down), and islands are its 8-connected regions. Their areas are
-//! scaled so each layer's sum is the exact section from the layer cutter.
+//! The islands come from [`IslandGrid`], the part's inside cells on the [`Columns`] grid
+//! layer by layer; their areas are scaled so each layer's sum is the exact section from
+//! the layer cutter. This module adds what the balance reads of each crossing (the
+//! surface kind, whether a pillar from it reaches the pad) and runs the balance.
 
 use super::columns::Columns;
+use super::island_grid::{IslandGrid, Shape};
 use super::points::{
     LayerPoints, LayerSurface, Need, POINT_FORCE, Surfaces, new_island_points, resting_points,
     rests_on_body,
@@ -70,40 +71,21 @@ struct Event {
     up: f32,
 }
 
+/// An island and its balance.
 #[derive(Clone, Default)]
 struct Island {
-    cells: u32,
+    shape: Shape,
+    /// Its cells that entered the part in this layer from the pad (nothing below).
     ground_cells: Vec<u32>,
+    /// Its cells that entered the part in this layer.
     entered: u32,
-    sx: f64,
-    sy: f64,
-    sxx: f64,
-    syy: f64,
-    sxy: f64,
     surface: LayerSurface,
+    /// Section, mm².
     area: f64,
+    /// Force its supports hold.
     force: f64,
+    /// Force handed up from the islands below.
     inherited: f64,
-    below: Vec<(u32, f64)>,
-}
-
-impl Island {
-    /// Long over short side of the island (its cells' second moments, each cell counted
-    /// with its own extent so a one-cell strip of n cells reads n).
-    fn aspect(&self) -> f64 {
-        let n = f64::from(self.cells.max(1));
-        let (mx, my) = (self.sx / n, self.sy / n);
-        let own = 1.0 / 12.0;
-        let (vxx, vyy, vxy) = (
-            self.sxx / n - mx * mx + own,
-            self.syy / n - my * my + own,
-            self.sxy / n - mx * my,
-        );
-        let tr = vxx + vyy;
-        let d = ((vxx - vyy).powi(2) + 4.0 * vxy * vxy).sqrt();
-        let (l1, l2) = (0.5 * (tr + d), (0.5 * (tr - d)).max(own));
-        (l1 / l2).sqrt()
-    }
 }
 
 /// Runs the island balance over `layers` layers of height `h`, `areas[k]` being layer
@@ -151,19 +133,7 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
         }
     }
 
-    let (nx, ny) = (cols.nx, cols.ny);
-    let mut winding = vec![0i32; n_cells];
-    // The inside runs [x0, x1) of each row, this layer's and the layer below's, and the
-    // island of each run (runs numbered row by row from `run_start[y]`).
-    let mut rows: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ny];
-    let mut prev_rows: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ny];
-    let mut run_start = vec![0u32; ny + 1];
-    let mut prev_run_start = vec![0u32; ny + 1];
-    let mut run_label: Vec<u32> = Vec::new();
-    let mut prev_run_label: Vec<u32> = Vec::new();
-    let mut changed: Vec<usize> = Vec::new();
-    let mut dirty = vec![false; ny];
-    let mut parent: Vec<u32> = Vec::new();
+    let mut grid = IslandGrid::new(cols.nx, cols.ny);
     let mut prev: Vec<Island> = Vec::new();
     let mut surfaces = Surfaces {
         layers: vec![LayerSurface::default(); layers],
@@ -177,152 +147,15 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
 
     for k in 0..layers {
         let events = std::mem::take(&mut by_layer[k]);
-        // Rows rebuilt last layer: the copy below catches up.
-        for &y in &changed {
-            prev_rows[y].clone_from(&rows[y]);
-        }
-        changed.clear();
-        for e in &events {
-            let c = e.cell as usize;
-            winding[c] += if e.enter { 1 } else { -1 };
-            let y = c / nx;
-            if !dirty[y] {
-                dirty[y] = true;
-                changed.push(y);
-            }
-        }
-        let mut cur: Vec<Island>;
-        if events.is_empty() && k > 0 {
-            // Nothing changed: the islands of the layer below, each resting on itself.
-            cur = prev
-                .iter()
-                .enumerate()
-                .map(|(i, p)| Island {
-                    cells: p.cells,
-                    below: vec![(i as u32, f64::from(p.cells))],
-                    ..Island::default()
-                })
-                .collect();
-        } else {
-            for &y in &changed {
-                dirty[y] = false;
-                let row = &winding[y * nx..(y + 1) * nx];
-                let runs = &mut rows[y];
-                runs.clear();
-                let mut x = 0;
-                while let Some(start) = row[x..].iter().position(|&w| w > 0) {
-                    let x0 = x + start;
-                    let len = row[x0..].iter().position(|&w| w <= 0).unwrap_or(nx - x0);
-                    x = x0 + len;
-                    runs.push((x0 as u32, x as u32));
-                }
-            }
-            std::mem::swap(&mut run_start, &mut prev_run_start);
-            std::mem::swap(&mut run_label, &mut prev_run_label);
-            let mut total = 0u32;
-            for y in 0..ny {
-                run_start[y] = total;
-                total += rows[y].len() as u32;
-            }
-            run_start[ny] = total;
-            // Islands: runs of neighbouring rows that touch, corners included (on a
-            // 0.2 mm grid a sloped edge steps diagonally), joined by union-find.
-            parent.clear();
-            parent.extend(0..total);
-            fn find(parent: &mut [u32], mut a: u32) -> u32 {
-                while parent[a as usize] != a {
-                    let up = parent[parent[a as usize] as usize];
-                    parent[a as usize] = up;
-                    a = up;
-                }
-                a
-            }
-            for y in 1..ny {
-                let (below, here) = (&rows[y - 1], &rows[y]);
-                let (mut i, mut j) = (0, 0);
-                while i < here.len() && j < below.len() {
-                    let (a, b) = (here[i], below[j]);
-                    if a.0 <= b.1 && b.0 <= a.1 {
-                        let (ra, rb) = (
-                            find(&mut parent, run_start[y] + i as u32),
-                            find(&mut parent, run_start[y - 1] + j as u32),
-                        );
-                        if ra != rb {
-                            parent[ra.max(rb) as usize] = ra.min(rb);
-                        }
-                    }
-                    if a.1 < b.1 {
-                        i += 1;
-                    } else {
-                        j += 1;
-                    }
-                }
-            }
-            run_label.clear();
-            run_label.resize(total as usize, u32::MAX);
-            cur = Vec::new();
-            for y in 0..ny {
-                for (i, &(x0, x1)) in rows[y].iter().enumerate() {
-                    let r = run_start[y] + i as u32;
-                    let root = find(&mut parent, r);
-                    let id = if root == r {
-                        cur.push(Island::default());
-                        (cur.len() - 1) as u32
-                    } else {
-                        run_label[root as usize]
-                    };
-                    run_label[r as usize] = id;
-                    let isl = &mut cur[id as usize];
-                    let (len, fy) = (f64::from(x1 - x0), y as f64);
-                    // Σx and Σx² over x0..x1.
-                    let sq = |n: f64| n * (n + 1.0) * (2.0 * n + 1.0) / 6.0;
-                    let sum_x = (f64::from(x0) + f64::from(x1) - 1.0) * len / 2.0;
-                    isl.cells += x1 - x0;
-                    isl.sx += sum_x;
-                    isl.sxx += sq(f64::from(x1) - 1.0) - sq(f64::from(x0) - 1.0);
-                    isl.sy += fy * len;
-                    isl.syy += fy * fy * len;
-                    isl.sxy += fy * sum_x;
-                }
-            }
-            // Overlaps with the islands below, row by row.
-            if k > 0 && !prev.is_empty() {
-                let mut pairs: Vec<(u32, u32, u32)> = Vec::new();
-                for y in 0..ny {
-                    let (here, below) = (&rows[y], &prev_rows[y]);
-                    let (mut i, mut j) = (0, 0);
-                    while i < here.len() && j < below.len() {
-                        let (a, b) = (here[i], below[j]);
-                        let o = a.1.min(b.1).saturating_sub(a.0.max(b.0));
-                        if o > 0 {
-                            pairs.push((
-                                run_label[(run_start[y] + i as u32) as usize],
-                                prev_run_label[(prev_run_start[y] + j as u32) as usize],
-                                o,
-                            ));
-                        }
-                        if a.1 < b.1 {
-                            i += 1;
-                        } else {
-                            j += 1;
-                        }
-                    }
-                }
-                pairs.sort_unstable();
-                for run in pairs.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-                    let o: u32 = run.iter().map(|p| p.2).sum();
-                    cur[run[0].0 as usize].below.push((run[0].1, f64::from(o)));
-                }
-            }
-        }
-        // The island holding a cell of this layer, if it is inside.
-        let island_of = |c: u32| -> Option<usize> {
-            let (x, y) = (c % nx as u32, c as usize / nx);
-            let runs = &rows[y];
-            let i = runs.partition_point(|r| r.1 <= x);
-            let &(x0, _) = runs.get(i)?;
-            (x0 <= x).then(|| run_label[(run_start[y] + i as u32) as usize] as usize)
-        };
+        let mut cur: Vec<Island> = grid
+            .layer(events.iter().map(|e| (e.cell, e.enter)))
+            .into_iter()
+            .map(|shape| Island {
+                shape,
+                ..Island::default()
+            })
+            .collect();
+        let island_of = |c: u32| grid.island_of(c);
         for e in events.iter().filter(|e| e.enter) {
             if let Some(id) = island_of(e.cell) {
                 let isl = &mut cur[id];
@@ -333,14 +166,14 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             }
         }
         max_islands = max_islands.max(cur.len());
-        let total_cells: u32 = cur.iter().map(|i| i.cells).sum();
+        let total_cells: u32 = cur.iter().map(|i| i.shape.cells).sum();
         let scale = if total_cells > 0 {
             areas[k].max(0.0) / f64::from(total_cells)
         } else {
             0.0
         };
         for isl in &mut cur {
-            isl.area = f64::from(isl.cells) * scale;
+            isl.area = f64::from(isl.shape.cells) * scale;
         }
         // The surfaces needing support. A new island's whole underside is held as one
         // (its points stand on it, as on a hopeless overhang); the ground-reaching
@@ -349,7 +182,7 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             let Some(isl) = island_of(e.cell).map(|id| &mut cur[id]) else {
                 continue; // thinner than the layer's mid-plane
             };
-            let new = isl.below.is_empty();
+            let new = isl.shape.below.is_empty();
             if !new && e.need == Need::Nothing {
                 continue;
             }
@@ -375,7 +208,7 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
         // The force each island below hands up, cut where an island above grew past 20×.
         let mut handed: Vec<f64> = prev.iter().map(|p| p.force).collect();
         for top in &cur {
-            for &(b, _) in &top.below {
+            for &(b, _) in &top.shape.below {
                 let b = b as usize;
                 if top.area > 0.0 {
                     handed[b] *= (20.0 * prev[b].area / top.area).min(1.0);
@@ -384,12 +217,13 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
         }
         let mut above_overlap = vec![0.0; prev.len()];
         for top in &cur {
-            for &(b, o) in &top.below {
+            for &(b, o) in &top.shape.below {
                 above_overlap[b as usize] += o;
             }
         }
         for top in &mut cur {
             top.inherited = top
+                .shape
                 .below
                 .iter()
                 .map(|&(b, o)| handed[b as usize] * o / above_overlap[b as usize].max(1.0))
@@ -405,7 +239,7 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             let s = isl.surface;
             // A new island's ground-reaching underside gets its pillar sites with the
             // island, not from the layer's ground share.
-            if isl.below.is_empty() {
+            if isl.shape.below.is_empty() {
                 if k > 0 {
                     new_island_area += s.overhang_ground;
                 }
@@ -417,8 +251,8 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
             layer_surface.slope_part += s.slope_part;
             layer_surface.drop_part += s.drop_part;
             layer_surface.slope_cos += s.slope_cos;
-            if isl.below.is_empty() {
-                let n = new_island_points(isl.area, isl.aspect(), force);
+            if isl.shape.below.is_empty() {
+                let n = new_island_points(isl.area, isl.shape.aspect(), force);
                 isl.force = n * force;
                 // Its pillars reach the pad from its ground-reaching share of cells.
                 let share = isl.ground_cells.len() as f64 / f64::from(isl.entered.max(1));
