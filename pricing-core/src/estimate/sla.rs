@@ -174,20 +174,7 @@ pub fn estimate_with_options(
             let (k, overhang) = (group[0].0 as usize, group[0].1);
             let Some(l) = per_layer.get(k) else { continue };
             let s = &surf.layers[k];
-            let (placed, share) = if overhang {
-                let all = s.overhang_ground + s.overhang_part;
-                (
-                    l.overhang,
-                    if all > 0.0 {
-                        s.overhang_ground / all
-                    } else {
-                        0.0
-                    },
-                )
-            } else {
-                let all = s.slope_ground + s.slope_part;
-                (l.slope, if all > 0.0 { s.slope_ground / all } else { 0.0 })
-            };
+            let placed = if overhang { l.overhang } else { l.slope };
             let ground = l.ground - l.new_island_ground;
             if !placed || ground <= 0.0 {
                 continue;
@@ -201,7 +188,6 @@ pub fn estimate_with_options(
             let n = (ground * kind_area
                 / (s.overhang_ground + s.slope_ground).max(f64::MIN_POSITIVE))
             .ceil() as usize;
-            let _ = share;
             let cells: Vec<u32> = group.iter().map(|g| g.2).collect();
             seeds.extend(pad::sites(&cols, &cells, n, radius));
         }

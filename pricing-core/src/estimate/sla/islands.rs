@@ -27,8 +27,9 @@ use super::points::{
 };
 
 /// Most cell × layer visits the island pass makes; past it the caller uses the one-island
-/// balance. About 0.1 s on one core, and far beyond the parts where islands matter (small
-/// parts, whose supports are most of their resin).
+/// balance. The corpus's 678k-triangle gyroid lattice is 37M and its quote takes 0.13 s
+/// more for it (docs/accuracy.md, "Cost"); islands matter most on small parts, whose
+/// supports are most of their resin.
 pub const MAX_CELL_LAYERS: usize = 60_000_000;
 
 /// Most surface crossings it takes (16 bytes each while it runs, so at most 48 MB beside
@@ -155,16 +156,6 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
                 ..Island::default()
             })
             .collect();
-        let island_of = |c: u32| grid.island_of(c);
-        for e in events.iter().filter(|e| e.enter) {
-            if let Some(id) = island_of(e.cell) {
-                let isl = &mut cur[id];
-                isl.entered += 1;
-                if e.ground {
-                    isl.ground_cells.push(e.cell);
-                }
-            }
-        }
         max_islands = max_islands.max(cur.len());
         let total_cells: u32 = cur.iter().map(|i| i.shape.cells).sum();
         let scale = if total_cells > 0 {
@@ -175,13 +166,18 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
         for isl in &mut cur {
             isl.area = f64::from(isl.shape.cells) * scale;
         }
-        // The surfaces needing support. A new island's whole underside is held as one
-        // (its points stand on it, as on a hopeless overhang); the ground-reaching
-        // cells of the others are where their pillars may stand.
+        // What entered each island, and the surfaces needing support. A new island's
+        // whole underside is held as one (its points stand on it, as on a hopeless
+        // overhang); the ground-reaching cells of the others are where their pillars
+        // may stand.
         for e in events.iter().filter(|e| e.enter) {
-            let Some(isl) = island_of(e.cell).map(|id| &mut cur[id]) else {
+            let Some(isl) = grid.island_of(e.cell).map(|id| &mut cur[id]) else {
                 continue; // thinner than the layer's mid-plane
             };
+            isl.entered += 1;
+            if e.ground {
+                isl.ground_cells.push(e.cell);
+            }
             let new = isl.shape.below.is_empty();
             if !new && e.need == Need::Nothing {
                 continue;
@@ -237,21 +233,20 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
                 continue;
             }
             let s = isl.surface;
+            let new = isl.shape.below.is_empty();
             // A new island's ground-reaching underside gets its pillar sites with the
             // island, not from the layer's ground share.
-            if isl.shape.below.is_empty() {
-                if k > 0 {
-                    new_island_area += s.overhang_ground;
-                }
-            } else {
+            if !new {
                 layer_surface.overhang_ground += s.overhang_ground;
+            } else if k > 0 {
+                new_island_area += s.overhang_ground;
             }
             layer_surface.overhang_part += s.overhang_part;
             layer_surface.slope_ground += s.slope_ground;
             layer_surface.slope_part += s.slope_part;
             layer_surface.drop_part += s.drop_part;
             layer_surface.slope_cos += s.slope_cos;
-            if isl.shape.below.is_empty() {
+            if new {
                 let n = new_island_points(isl.area, isl.shape.aspect(), force);
                 isl.force = n * force;
                 // Its pillars reach the pad from its ground-reaching share of cells.

@@ -142,9 +142,9 @@ pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> 
         return cells.to_vec();
     }
     let scramble = |c: u32| (c.wrapping_mul(2_654_435_761), c);
-    let mut order: Vec<u32> = cells.to_vec();
-    order.sort_unstable();
-    let inside = |c: u32| order.binary_search(&c).is_ok();
+    let mut sorted: Vec<u32> = cells.to_vec();
+    sorted.sort_unstable();
+    let inside = |c: u32| sorted.binary_search(&c).is_ok();
     let (nx, ny) = (cols.nx as u32, cols.ny as u32);
     // A cell on the grid's edge, or beside a cell that is not on the surface.
     let on_boundary = |c: u32| {
@@ -158,7 +158,7 @@ pub fn sites(cols: &Columns, cells: &[u32], n: usize, spacing: f64) -> Vec<u32> 
             || !inside(c - nx)
             || !inside(c + nx)
     };
-    let mut keyed: Vec<(bool, (u32, u32))> = order
+    let mut keyed: Vec<(bool, (u32, u32))> = sorted
         .iter()
         .map(|&c| (!on_boundary(c), scramble(c)))
         .collect();
