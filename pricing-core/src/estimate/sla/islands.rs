@@ -32,6 +32,10 @@ use super::points::{
 /// supports are most of their resin.
 pub const MAX_CELL_LAYERS: usize = 60_000_000;
 
+/// Most grid cells it takes (a few bytes each for the walk, beside the columns' own), so
+/// a part of a few layers on a huge grid does not double the estimate's memory.
+pub const MAX_CELLS: usize = 4_000_000;
+
 /// Most surface crossings it takes (16 bytes each while it runs, so at most 48 MB beside
 /// the columns' own); past it the caller uses the one-island balance.
 pub const MAX_CROSSINGS: usize = 3_000_000;
@@ -90,12 +94,13 @@ struct Island {
 }
 
 /// Runs the island balance over `layers` layers of height `h`, `areas[k]` being layer
-/// k's section (mm²). `None` when the grid is too large for it (see [`MAX_CELL_LAYERS`]
-/// and [`MAX_CROSSINGS`]).
+/// k's section (mm²). `None` when the grid is too large for it (see [`MAX_CELLS`],
+/// [`MAX_CELL_LAYERS`] and [`MAX_CROSSINGS`]).
 pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Option<Placed> {
     let layers = areas.len();
     let n_cells = cols.nx * cols.ny;
     if layers == 0
+        || n_cells > MAX_CELLS
         || n_cells.saturating_mul(layers) > MAX_CELL_LAYERS
         || cols.crossings.len() > MAX_CROSSINGS
         || h.is_nan()
@@ -394,5 +399,12 @@ mod tests {
         let cols = Columns::new(&cuboid(lo, hi), lo, hi);
         let layers = MAX_CELL_LAYERS / (cols.nx * cols.ny) + 1;
         assert!(place(&cols, &vec![100.0; layers], 0.001, 100.0).is_none());
+        // Two 1 mm cubes 600 mm apart: few samples, a grid of millions of cells.
+        let far = ([600.0, 600.0, 0.0], [601.0, 601.0, 1.0]);
+        let mesh = two(cuboid([0.0; 3], [1.0; 3]), cuboid(far.0, far.1));
+        let cols = Columns::new(&mesh, [0.0; 3], far.1);
+        assert!(cols.nx * cols.ny > MAX_CELLS, "{} × {}", cols.nx, cols.ny);
+        assert!(cols.nx * cols.ny <= MAX_CELL_LAYERS);
+        assert!(place(&cols, &[1.0], 1.0, 100.0).is_none());
     }
 }
