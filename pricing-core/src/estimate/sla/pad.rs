@@ -209,14 +209,20 @@ mod tests {
         assert!(!f.get(0, 0) && f.get(4, 4));
     }
 
-    #[test]
-    fn sites_are_spaced_cells_of_the_surface_reaching_its_boundary() {
+    /// A 20 mm square block's columns and the cells under it.
+    fn square() -> (Columns, Vec<u32>) {
         let mesh = crate::mesh::generate::cuboid([0.0; 3], [20.0, 20.0, 5.0]);
         let cols = Columns::new(&mesh, [0.0; 3], [20.0, 20.0, 5.0]);
-        let cells: Vec<u32> = (0..cols.nx * cols.ny)
+        let cells = (0..cols.nx * cols.ny)
             .filter(|&c| !cols.cell(c).is_empty())
             .map(|c| c as u32)
             .collect();
+        (cols, cells)
+    }
+
+    #[test]
+    fn sites_are_spaced_cells_of_the_surface_reaching_its_boundary() {
+        let (cols, cells) = square();
         let xy = |c: u32| {
             let c = c as usize;
             (
@@ -261,12 +267,7 @@ mod tests {
     #[test]
     fn flat_pad_under_a_square_is_the_square_grown_by_the_brim() {
         // A 20 mm square of seeds, no base growth: the closing grows it by δ = 1.6 mm.
-        let mesh = crate::mesh::generate::cuboid([0.0; 3], [20.0, 20.0, 5.0]);
-        let cols = Columns::new(&mesh, [0.0; 3], [20.0, 20.0, 5.0]);
-        let seeds: Vec<u32> = (0..cols.nx * cols.ny)
-            .filter(|&c| !cols.cell(c).is_empty())
-            .map(|c| c as u32)
-            .collect();
+        let (cols, seeds) = square();
         let p = SlaProfile::prusaslicer();
         let pad = pad(&p, &cols, &seeds, 0.0);
         // (20 + 2·1.6)² minus the rounded corners (4 − π)·1.6².
