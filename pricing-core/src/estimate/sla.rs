@@ -6,7 +6,8 @@
 //!    from below, cell by cell;
 //! 3. [`points`]: how many support points PrusaSlicer's force balance places in each
 //!    layer, and whether their pillars reach the pad or land on the part;
-//! 4. [`tree`]: heads, pillars, cones, bridges and braces sized from the support keys;
+//! 4. [`tree`]: heads, pillars, cones, bridges and braces sized from the support keys,
+//!    the heads over the pad routed onto pillars and braced by [`pillars`];
 //! 5. [`pad`]: the pad's outline from the pillar bases, its sloped wall and cavity;
 //! 6. [`time`]: PrusaSlicer's per-layer time (exposure and fading, tilt chosen by the
 //!    layer's cured area, delays, tower moves).
@@ -18,6 +19,7 @@ pub mod columns;
 pub mod island_grid;
 pub mod islands;
 pub mod pad;
+pub mod pillars;
 pub mod points;
 pub mod stack;
 pub mod time;
@@ -140,28 +142,36 @@ pub fn estimate_with_options(
         // on each new island (the bottom first) its own points, for a small part a few
         // discs rather than its whole footprint.
         let placed = islands::place(&cols, &areas, h, p.support_points_density_relative);
-        let (surf, first, per_layer, mut seeds, new_island_area) = match placed {
+        // Every head over the pad: its cell (the pad's seeds) and its layer (`None`: the
+        // part's bottom), for the pillar routing.
+        let mut heads: Vec<(u32, Option<usize>)> = Vec::new();
+        let (surf, first, per_layer, new_island_area) = match placed {
             Some(placed) => {
-                let mut seeds = Vec::new();
-                for (cells, n) in &placed.new_islands {
-                    seeds.extend(pad::sites(&cols, cells, *n, radius));
+                for isl in &placed.new_islands {
+                    let layer = (isl.layer > 0).then_some(isl.layer);
+                    heads.extend(
+                        pad::sites(&cols, &isl.cells, isl.points, radius)
+                            .into_iter()
+                            .map(|c| (c, layer)),
+                    );
                 }
                 let area = placed.new_island_area;
-                (placed.surfaces, placed.first, placed.per_layer, seeds, area)
+                (placed.surfaces, placed.first, placed.per_layer, area)
             }
             None => {
                 let surf = points::surfaces(&cols, h, h0.max(h), areas.len());
                 let (first, per_layer) =
                     points::place(&surf, &areas, p.support_points_density_relative);
-                let seeds = if first > 0.0 {
-                    pad::sites(&cols, &surf.bottom_cells, first as usize, radius)
-                } else {
-                    Vec::new()
-                };
-                (surf, first, per_layer, seeds, 0.0)
+                if first > 0.0 {
+                    heads.extend(
+                        pad::sites(&cols, &surf.bottom_cells, first as usize, radius)
+                            .into_iter()
+                            .map(|c| (c, None)),
+                    );
+                }
+                (surf, first, per_layer, 0.0)
             }
         };
-        let tree = tree::tree(p, h, first, &per_layer, &surf.layers);
         // Above, a layer's few points on surfaces resting on the part below stand
         // somewhere on its ground-reaching share, about a point spacing apart.
         let mut by_layer: Vec<(u32, bool, u32)> = surf
@@ -189,8 +199,22 @@ pub fn estimate_with_options(
                 / (s.overhang_ground + s.slope_ground).max(f64::MIN_POSITIVE))
             .ceil() as usize;
             let cells: Vec<u32> = group.iter().map(|g| g.2).collect();
-            seeds.extend(pad::sites(&cols, &cells, n, radius));
+            heads.extend(
+                pad::sites(&cols, &cells, n, radius)
+                    .into_iter()
+                    .map(|c| (c, Some(k))),
+            );
         }
+        let sites: Vec<tree::GroundSite> = heads
+            .iter()
+            .map(|&(c, layer)| tree::GroundSite {
+                x: ((c as usize % cols.nx) as f64 + 0.5) * cols.cell,
+                y: ((c as usize / cols.nx) as f64 + 0.5) * cols.cell,
+                layer,
+            })
+            .collect();
+        let tree = tree::tree(p, h, first, &per_layer, &surf.layers, &sites);
+        let seeds: Vec<u32> = heads.iter().map(|&(c, _)| c).collect();
         let pad = pad::pad(p, &cols, &seeds, 0.5 * p.support_base_diameter);
         // The area that holds support points: where the heads leave marks to sand.
         let cell = cols.cell_area();

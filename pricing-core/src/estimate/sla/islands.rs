@@ -40,6 +40,16 @@ pub const MAX_CELLS: usize = 4_000_000;
 /// the columns' own); past it the caller uses the one-island balance.
 pub const MAX_CROSSINGS: usize = 3_000_000;
 
+/// A new island whose points stand on pillars from the pad.
+pub struct NewIsland {
+    /// The layer it starts in (0: the part's bottom).
+    pub layer: usize,
+    /// Its ground-reaching cells.
+    pub cells: Vec<u32>,
+    /// How many of its points stand there.
+    pub points: usize,
+}
+
 /// What the balance placed.
 pub struct Placed {
     /// The surfaces needing support per layer, with the new islands' own left out (they
@@ -49,9 +59,8 @@ pub struct Placed {
     pub first: f64,
     /// Points per layer, new islands above the first layer included.
     pub per_layer: Vec<LayerPoints>,
-    /// For every new island with points whose pillars reach the pad: its ground-reaching
-    /// cells and how many of its points stand there.
-    pub new_islands: Vec<(Vec<u32>, usize)>,
+    /// Every new island with points whose pillars reach the pad.
+    pub new_islands: Vec<NewIsland>,
     /// Most islands in one layer.
     pub max_islands: usize,
     /// Ground-reaching underside of the new islands above the first layer, mm².
@@ -267,7 +276,11 @@ pub fn place(cols: &Columns, areas: &[f64], h: f64, density_percent: f64) -> Opt
                     out.new_island_ground += on_ground;
                 }
                 if on_ground > 0.0 && !isl.ground_cells.is_empty() {
-                    new_islands.push((std::mem::take(&mut isl.ground_cells), on_ground as usize));
+                    new_islands.push(NewIsland {
+                        layer: k,
+                        cells: std::mem::take(&mut isl.ground_cells),
+                        points: on_ground as usize,
+                    });
                 }
                 continue;
             }
@@ -330,7 +343,11 @@ mod tests {
         let (first, _) = super::super::points::place(&surf, &areas(&[(lo, hi)], 0.1, 50), 100.0);
         assert_eq!(first, placed.first);
         assert!(placed.per_layer.iter().all(|l| l.ground + l.part == 0.0));
-        assert!(placed.new_islands.len() == 1 && placed.new_islands[0].1 == 14);
+        assert!(
+            placed.new_islands.len() == 1
+                && placed.new_islands[0].points == 14
+                && placed.new_islands[0].layer == 0
+        );
     }
 
     #[test]
@@ -352,7 +369,7 @@ mod tests {
             placed
                 .new_islands
                 .iter()
-                .any(|(cells, n)| *n == 2 && !cells.is_empty())
+                .any(|i| i.points == 2 && i.layer == k && !i.cells.is_empty())
         );
         // Nothing else in the stack needs a point.
         let others: f64 = placed

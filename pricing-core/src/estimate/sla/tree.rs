@@ -1,10 +1,8 @@
 //! The support tree's resin, from the support points and PrusaSlicer's tree parameters
-//! (`SLA/SupportTreeBuildsteps.cpp`, 2.5): a pinhead on every point; heads whose column
-//! reaches the pad are grouped (within a base diameter of each other, at most
-//! `support_max_bridges_on_pillar` per group), each group on one pillar standing on a
-//! cone, the other heads bridged to it at the critical angle; neighbouring pillars within
-//! `support_max_pillar_link_distance` are braced by zig-zag bridges at the same angle;
-//! heads above the part get a pillar down to it and an anchor (a reversed pinhead).
+//! (`SLA/SupportTreeBuildsteps.cpp`, 2.5): a pinhead on every point; the heads over the
+//! pad routed onto pillars, bridged and braced where the sampler put them
+//! ([`super::pillars`]); heads above the part get a pillar down to it and an anchor (a
+//! reversed pinhead).
 //!
 //! Every piece is a cylinder, cone or sphere of the configured sizes, so the volume is
 //! counted piece by piece; what is estimated is how many of each there are and how long
@@ -12,7 +10,8 @@
 
 use std::f64::consts::PI;
 
-use super::points::{LayerPoints, LayerSurface, POINT_FORCE};
+use super::pillars::{self, GroundHead, Routing};
+use super::points::{LayerPoints, LayerSurface};
 use crate::profile::sla::SlaProfile;
 
 /// The tree's resin and its parts, mm³.
@@ -46,14 +45,28 @@ fn frustum(h: f64, r1: f64, r2: f64) -> f64 {
     PI / 3.0 * h * (r1 * r1 + r1 * r2 + r2 * r2)
 }
 
+/// Where a head whose pillar reaches the pad stands: a plan position on the grid and
+/// the layer of its surface (`None`: the part's bottom).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroundSite {
+    /// Plan position, mm (any origin).
+    pub x: f64,
+    /// Plan position, mm.
+    pub y: f64,
+    /// Layer index from the part's bottom, or `None` for the bottom itself.
+    pub layer: Option<usize>,
+}
+
 /// Sizes the tree for `first` points on the part's bottom and `points[k]` in layer k
-/// (height `h`), with `surfaces[k]` telling where each layer's points land.
+/// (height `h`), with `surfaces[k]` telling where each layer's points land and `sites`
+/// where the heads over the pad stand.
 pub fn tree(
     p: &SlaProfile,
     h: f64,
     first: f64,
     points: &[LayerPoints],
     surfaces: &[LayerSurface],
+    sites: &[GroundSite],
 ) -> Tree {
     let r_front = 0.5 * p.support_head_front_diameter;
     let r = 0.5 * p.support_pillar_diameter;
@@ -69,49 +82,19 @@ pub fn tree(
         (2.0 * r_front + p.support_head_width + 2.0 * r - p.support_head_penetration).max(0.0);
     let pillar_area = PI * r * r;
 
-    // Groups: a head joins a neighbour's pillar when it is within a base diameter of it;
-    // with points at density 1/f (one per f mm², the force balance), a head has
-    // π (2 r_base)² / f neighbours that close, up to the group limit.
-    let force = POINT_FORCE / (p.support_points_density_relative / 100.0);
-    let per_group = (1.0 + PI * (2.0 * r_base).powi(2) / force)
-        .min(f64::from(p.support_max_bridges_on_pillar.max(1)))
-        .max(1.0);
-    // A grouped head bridges down to the group's pillar at the critical slope over about
-    // one point spacing, and the bridge must end 4 pillar radii above the pad
-    // (`connect_to_nearpillar`); a junction too low for that gets a pillar of its own.
-    let spacing = force.sqrt();
-    let bridge_drop = spacing * crit.tan();
-    let bridge_len = spacing / crit.cos().max(0.1);
-
-    let (mut ground, mut pillars, mut pillar_len, mut bridged) = (0.0, 0.0, 0.0, 0.0);
-    // (pillars, length) of each set of pillars, for their braces.
-    let mut lengths: Vec<(f64, f64)> = Vec::new();
-    let mut add_ground = |n: f64, len: f64| {
-        let len = len.max(0.0);
-        let per = if len - bridge_drop >= 4.0 * r {
-            per_group
-        } else {
-            1.0
-        };
-        let own = n / per;
-        ground += n;
-        pillars += own;
-        pillar_len += own * len;
-        lengths.push((own, len));
-        bridged += n - own;
+    let routing = Routing {
+        pillar_radius: r,
+        base_radius: r_base,
+        base_height: p.support_base_height,
+        slope: crit,
+        max_bridge_length: p.support_max_bridge_length,
+        max_link_distance: p.support_max_pillar_link_distance,
+        max_bridges_on_pillar: p.support_max_bridges_on_pillar,
     };
-    // Heads on the bottom stand straight down.
-    if first > 0.0 {
-        add_ground(first, gap - full);
-    }
-    let (mut part, mut part_len, mut top_z) = (0.0, 0.0, 0.0f64);
-    for (k, (pt, s)) in points.iter().zip(surfaces).enumerate() {
-        if pt.ground + pt.part <= 0.0 {
-            continue;
-        }
-        let z = (k as f64 + 0.5) * h;
-        top_z = top_z.max(z);
-        // Head tilt: along the surface normal, at most the critical angle off vertical.
+    // How far a layer's heads reach down before their pillars start: along the surface
+    // normal, at most the critical angle off vertical.
+    let drop_at = |k: usize| {
+        let (pt, s) = (&points[k], &surfaces[k]);
         let slope_area = s.slope_ground + s.slope_part;
         let tilt_cos = if pt.slope && slope_area > 0.0 {
             let c = (s.slope_cos / slope_area).clamp(0.0, 1.0);
@@ -119,58 +102,51 @@ pub fn tree(
         } else {
             1.0
         };
-        let drop = full * tilt_cos;
-        if pt.ground > 0.0 {
-            add_ground(pt.ground, z + gap - drop);
+        full * tilt_cos
+    };
+    let ground_heads: Vec<GroundHead> = sites
+        .iter()
+        .map(|site| {
+            // Heads on the bottom stand straight down.
+            let top = match site.layer {
+                None => gap - full,
+                Some(k) if k < points.len() => (k as f64 + 0.5) * h + gap - drop_at(k),
+                Some(_) => gap - full,
+            };
+            GroundHead {
+                x: site.x,
+                y: site.y,
+                top,
+            }
+        })
+        .collect();
+    let routed = pillars::route(&ground_heads, &routing);
+
+    let mut ground = first;
+    let (mut part, mut part_len, mut top_z) = (0.0, 0.0, 0.0f64);
+    for (k, (pt, s)) in points.iter().zip(surfaces).enumerate() {
+        if pt.ground + pt.part <= 0.0 {
+            continue;
         }
+        let z = (k as f64 + 0.5) * h;
+        top_z = top_z.max(z);
+        ground += pt.ground;
         let part_area = s.overhang_part + s.slope_part;
         if pt.part > 0.0 && part_area > 0.0 {
             let fall = s.drop_part / part_area;
             part += pt.part;
             // The pillar stops an anchor's length above the part (`connect_to_model_body`).
-            part_len += pt.part * (fall - drop - full * crit.sin()).max(0.0);
+            part_len += pt.part * (fall - drop_at(k) - full * crit.sin()).max(0.0);
         }
     }
-    if ground > 0.0 {
-        pillars = pillars.max(1.0);
-    }
-    let mean_len = if pillars > 0.0 {
-        pillar_len / pillars
-    } else {
-        0.0
-    };
-    // A pillar's cone replaces the pillar inside it.
-    let base_h = p.support_base_height.min(mean_len.max(0.0));
-    let base = frustum(base_h, r_base, r) - pillar_area * base_h;
-    // Braces: pillars about √(area per pillar) apart, each linked to the neighbours within
-    // reach (PrusaSlicer links up to 3; a pair shares its links), one brace per zig-zag
-    // step of one pillar gap down each pillar's own length above its cone (a short
-    // pillar under the bottom has none, a long one from a high overhang several).
-    let pillar_gap = (force * ground / pillars.max(1.0)).sqrt();
-    let braces = if pillar_gap <= p.support_max_pillar_link_distance && pillars > 1.0 {
-        // Dynamic mode crosses the bracing when pillars stand farther than a base apart.
-        let cross = if pillar_gap > 2.0 * r_base { 2.0 } else { 1.0 };
-        let steps = |len: f64| {
-            ((len - p.support_base_height) / (pillar_gap * crit.tan()))
-                .floor()
-                .max(0.0)
-        };
-        let pair_steps: f64 = lengths
-            .iter()
-            .map(|&(own, len)| own * 1.5 * steps(len))
-            .sum();
-        pair_steps * cross * pillar_gap / crit.cos().max(0.1)
-    } else {
-        0.0
-    };
 
     Tree {
         heads: ground + part,
-        pillars,
+        pillars: routed.pillars as f64,
         head_mm3: head * (ground + 2.0 * part),
-        pillar_mm3: pillar_area * (pillar_len + part_len),
-        base_mm3: pillars * base.max(0.0),
-        bridge_mm3: pillar_area * (bridged * bridge_len + braces),
+        pillar_mm3: pillar_area * (routed.pillar_length + part_len),
+        base_mm3: routed.base_mm3,
+        bridge_mm3: pillar_area * (routed.bridge_length + routed.brace_length),
         top_z,
     }
 }
