@@ -2,10 +2,13 @@
 //! families of lines a layer holds, how far apart they lie, what shape each line takes
 //! (straight, a gyroid wave, a honeycomb zigzag) and how one line joins the next.
 //!
-//! The pattern changes the time, not the material: PrusaSlicer sizes every pattern so that
-//! it extrudes `fill_density` of the region (the gyroid's `DensityAdjust`, the multi-line
-//! patterns' density split over their families), and the sum in `totals` keeps that
-//! volume. What the geometry changes is how the head moves: a straight line cruises, a
+//! The pattern changes the time and, for one pattern, the material: PrusaSlicer sizes
+//! most patterns so that they extrude `fill_density` of the region (the gyroid's
+//! `DensityAdjust`, the multi-line patterns' density split over their families), and the
+//! sum in `totals` keeps that volume. The honeycomb is the exception: its walls stand
+//! `spacing / density` apart and each is drawn twice, once by each column beside it, so
+//! it extrudes (4 − density) / 3 times the set density ([`FillGeometry::extrusion`]).
+//! What the geometry changes besides is how the head moves: a straight line cruises, a
 //! gyroid wave slows in every bend to the jerk limit, a honeycomb turns 60° every side, and
 //! the `line` pattern travels (and retracts) between unconnected lines.
 //!
@@ -27,9 +30,13 @@ enum Path {
     /// PrusaSlicer's gyroid: at each height a wave of period `2π·s/(2.44·d)`, sampled
     /// within [`GYROID_TOLERANCE_MM`].
     Gyroid,
-    /// A zigzag of equal sides `side` mm turning `turn` degrees at every corner (the
-    /// honeycomb columns, a Hilbert curve's unit steps).
+    /// A zigzag of equal sides `side` mm turning `turn` degrees at every corner (a
+    /// Hilbert curve's unit steps, the 3D honeycomb's sections).
     Zigzag { side: f64, turn_deg: f64 },
+    /// One column of PrusaSlicer's honeycomb (`FillHoneycomb`) of wall distance
+    /// `distance` and line spacing `spacing`: a wall along the column, a 60° diagonal
+    /// across it, a wall, a diagonal back.
+    Honeycomb { distance: f64, spacing: f64 },
 }
 
 /// How one line of a family joins the next.
@@ -62,6 +69,9 @@ pub(super) struct FillGeometry {
     pub families: u32,
     /// Distance between neighbouring lines of one family, mm.
     pub pitch: f64,
+    /// Length extruded per area over the nominal `density / spacing`: 1 but for the
+    /// honeycomb.
+    pub extrusion: f64,
     path: Path,
     join: Join,
 }
@@ -72,6 +82,7 @@ impl FillGeometry {
         use FillPattern as P;
         let d = density.max(1e-6);
         let rect = spacing / d;
+        let mut extrusion = 1.0;
         let (families, pitch, path, join) = match pattern {
             P::Rectilinear
             | P::AlignedRectilinear
@@ -92,18 +103,18 @@ impl FillGeometry {
                 Path::Gyroid,
                 Join::Link,
             ),
-            // Hexagon walls of side `distance / (√3/2)` with `distance = spacing / d`
-            // (`FillHoneycomb`), turning 60° at each corner. A zigzag of that turn is
-            // 1/cos 30° longer than its chord, so its lines lie that much farther apart
-            // for the same extruded length per area.
+            // `FillHoneycomb`: columns `distance = spacing / d` wide, each a polyline of
+            // walls (2D + s)/√3 long along the column and 60° diagonals across its width
+            // less one line (D − s), (4D − s)/√3 of path per √3·D of column. The
+            // neighbouring column draws the same wall again one line beside it.
             P::Honeycomb => {
-                let stretch = 1.0 / (30f64).to_radians().cos();
+                extrusion = honeycomb_path(rect, spacing) / (3f64.sqrt() * rect);
                 (
                     1,
-                    rect * stretch,
-                    Path::Zigzag {
-                        side: rect * stretch,
-                        turn_deg: 60.0,
+                    rect,
+                    Path::Honeycomb {
+                        distance: rect,
+                        spacing,
                     },
                     Join::Link,
                 )
@@ -132,6 +143,7 @@ impl FillGeometry {
         FillGeometry {
             families,
             pitch,
+            extrusion,
             path,
             join,
         }
@@ -199,6 +211,11 @@ impl SparseFill {
                 (rest, geometry.timer(&rest, hop)),
             ],
         }
+    }
+
+    /// Length extruded per area over the nominal density ([`FillGeometry::extrusion`]).
+    pub fn extrusion(&self) -> f64 {
+        self.geometry.extrusion
     }
 
     /// Seconds to fill the sparse region `b` of layer `k` at motion `m`: every family's
@@ -292,7 +309,36 @@ fn shaped_time(path: Path, pitch: f64, m: &Motion, len: f64) -> f64 {
             total / phases.len() as f64
         }
         Path::Zigzag { side, turn_deg } => timed(m, &zigzag(side, turn_deg, len)),
+        Path::Honeycomb { distance, spacing } => {
+            timed(m, &honeycomb_column(distance, spacing, len))
+        }
     }
+}
+
+/// Path length of one honeycomb column per √3·`distance` of its length: a wall and a
+/// diagonal (see [`honeycomb_column`]).
+fn honeycomb_path(distance: f64, spacing: f64) -> f64 {
+    let across = (distance - spacing).max(0.0);
+    (2.0 * distance + spacing) / 3f64.sqrt() + across * 2.0 / 3f64.sqrt()
+}
+
+/// One honeycomb column covering `len` mm of its length: `FillHoneycomb`'s points, a
+/// wall of (2D + s)/√3 along the column, then a diagonal across D − s at 60° to it, a
+/// wall on the other side, a diagonal back.
+fn honeycomb_column(distance: f64, spacing: f64, len: f64) -> Vec<[f64; 2]> {
+    let across = (distance - spacing).max(0.0);
+    let wall = (2.0 * distance + spacing) / 3f64.sqrt();
+    let diagonal_run = across / 3f64.sqrt();
+    let mut pts = vec![[0.0, 0.0]];
+    let (mut x, mut side) = (0.0, 0.0);
+    while x < len && pts.len() < 200_000 {
+        x += wall;
+        pts.push([x, side]);
+        x += diagonal_run;
+        side = if side == 0.0 { across } else { 0.0 };
+        pts.push([x, side]);
+    }
+    pts
 }
 
 /// Time of the polyline through `pts`, starting and ending at rest.
@@ -447,6 +493,34 @@ mod tests {
             let g = FillGeometry::new(p, 0.2, 0.4);
             assert_eq!(g.families, n);
             assert!((g.pitch - n as f64 * 2.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn honeycomb_extrudes_its_double_walls() {
+        // FillHoneycomb at 20 % and 0.4 mm: columns 2 mm wide, per √3·2 mm of column a
+        // wall of 4.4/√3 and a diagonal of 1.6·2/√3: (8 − 0.4)/√3 / (2√3) = 1.2667 of
+        // the nominal 0.2 / 0.4 mm per mm², that is (4 − 0.2) / 3.
+        let g = FillGeometry::new(FillPattern::Honeycomb, 0.2, 0.4);
+        assert!((g.pitch - 2.0).abs() < 1e-12);
+        assert!((g.extrusion - 3.8 / 3.0).abs() < 1e-12, "{}", g.extrusion);
+        // At full density the walls close up: no diagonals, nominal.
+        let full = FillGeometry::new(FillPattern::Honeycomb, 1.0, 0.4);
+        assert!((full.extrusion - 1.0).abs() < 1e-12);
+        // The drawn column is as long as that.
+        let pts = honeycomb_column(2.0, 0.4, 100.0);
+        let path: f64 = pts
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+            .sum();
+        let chord = pts.last().map_or(0.0, |p| p[0]);
+        assert!((path / chord - g.extrusion).abs() < 1e-9);
+        for other in [
+            FillPattern::Rectilinear,
+            FillPattern::Grid,
+            FillPattern::Gyroid,
+        ] {
+            assert_eq!(FillGeometry::new(other, 0.2, 0.4).extrusion, 1.0);
         }
     }
 

@@ -16,8 +16,9 @@
 //! 6. `time` (`GCodeProcessor`, through the planner in [`motion`]): perimeters on the
 //!    exact cut polygons, fills and support lines from the raster's run lengths, plus
 //!    travel, retractions, z-lifts and layer changes; `totals` sums volumes (a solid
-//!    region of area A costs A·h, sparse infill density·A·h, perimeters loop length ×
-//!    s·h, bridges round threads of nozzle diameter) and times per [`Role`].
+//!    region of area A costs A·h, sparse infill density·A·h (the honeycomb more: `fill`),
+//!    perimeters loop length × s·h, bridges round threads of nozzle diameter) and times
+//!    per [`Role`].
 //! 7. `skirt`.
 //!
 //! A few global constants are fitted against PrusaSlicer on the corpus; each is in
@@ -204,6 +205,7 @@ fn estimate_layers(
             w: &w,
             offsets: &offsets,
             travel: &travel,
+            sparse_extrusion: sparse.extrusion(),
         },
     );
     skirt::add(
@@ -418,8 +420,14 @@ mod tests {
                     patterns[j]
                 );
             }
+            // The same material but for the honeycomb, whose walls are drawn twice
+            // (`fill::FillGeometry::extrusion`).
             let m = a.material_mm3 / all[0].material_mm3;
-            assert!((m - 1.0).abs() < 0.02, "{}: {m}", patterns[i]);
+            if patterns[i] == "honeycomb" {
+                assert!(m > 1.05, "{}: {m}", patterns[i]);
+            } else {
+                assert!((m - 1.0).abs() < 0.02, "{}: {m}", patterns[i]);
+            }
         }
         // Waves are slower than straight lines.
         let sparse = |e: &Estimate| e.by_role[&Role::SparseInfill].seconds;

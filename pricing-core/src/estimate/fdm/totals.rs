@@ -75,6 +75,8 @@ pub(super) struct Inputs<'a> {
     pub w: &'a Widths,
     pub offsets: &'a Offsets,
     pub travel: &'a Travel,
+    /// Sparse infill extruded per area over `fill_density` ([`super::fill::FillGeometry::extrusion`]).
+    pub sparse_extrusion: f64,
 }
 
 /// Adds every layer's perimeters, fills, supports and travel to `totals`; returns the
@@ -122,7 +124,7 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     let solid_vol = |px: u64| px as f64 * px_area * hh;
     adds.add(
         Role::SparseInfill,
-        solid_vol(f.sparse_px) * density * x.cal.sparse_volume
+        solid_vol(f.sparse_px) * density * x.sparse_extrusion * x.cal.sparse_volume
             + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
         f.sparse_t,
     );
