@@ -111,7 +111,6 @@ impl FillPattern {
                 Some("timed as straight lines of the same length")
             }
             FillPattern::HilbertCurve => Some("timed as a zigzag of one-spacing steps"),
-            FillPattern::Honeycomb3d => Some("timed as a zigzag of 45° sides"),
             FillPattern::AdaptiveCubic | FillPattern::SupportCubic => Some(
                 "modelled as cubic at the full density; PrusaSlicer thins it away from the surfaces, so material and time may be high",
             ),

@@ -5,9 +5,11 @@
 //! The pattern changes the time and, for one pattern, the material: PrusaSlicer sizes
 //! most patterns so that they extrude `fill_density` of the region (the gyroid's
 //! `DensityAdjust`, the multi-line patterns' density split over their families), and the
-//! sum in `totals` keeps that volume. The honeycomb is the exception: its walls stand
-//! `spacing / density` apart and each is drawn twice, once by each column beside it, so
-//! it extrudes (4 − density) / 3 times the set density ([`FillGeometry::extrusion`]).
+//! sum in `totals` keeps that volume. The honeycombs are the exception
+//! ([`FillGeometry::extrusion`]): the honeycomb's walls stand `spacing / density` apart
+//! and each is drawn twice, once by each column beside it, so it extrudes
+//! (4 − density) / 3 times the set density; the 3D honeycomb's lines stand as far apart
+//! and jog at 45°, 10% longer than straight lines.
 //! What the geometry changes besides is how the head moves: a straight line cruises, a
 //! gyroid wave slows in every bend to the jerk limit, a honeycomb turns 60° every side, and
 //! the `line` pattern travels (and retracts) between unconnected lines.
@@ -16,7 +18,7 @@
 //! pattern draws, for chord lengths on a log scale, and interpolated for the raster's
 //! chords ([`ChordTimer`]).
 
-use super::calibration::FILL_DIRECTION;
+use super::calibration::{BRIDGE_EXTRA_SPACING_MM, FILL_DIRECTION};
 use super::motion::{Motion, line_time, polyline_time, segment_time};
 use super::time::{Lines, lines_time};
 use crate::profile::pattern::FillPattern;
@@ -31,8 +33,12 @@ enum Path {
     /// within [`GYROID_TOLERANCE_MM`].
     Gyroid,
     /// A zigzag of equal sides `side` mm turning `turn` degrees at every corner (a
-    /// Hilbert curve's unit steps, the 3D honeycomb's sections).
+    /// Hilbert curve's unit steps).
     Zigzag { side: f64, turn_deg: f64 },
+    /// One line of PrusaSlicer's 3D honeycomb (`Fill3DHoneycomb`) of grid `distance`:
+    /// straight runs with a 45° jog every `distance`, the jog's size changing with the
+    /// height (the section of a truncated-octahedron tiling).
+    Octahedra { distance: f64 },
     /// One column of PrusaSlicer's honeycomb (`FillHoneycomb`) of wall distance
     /// `distance` and line spacing `spacing`: a wall along the column, a 60° diagonal
     /// across it, a wall, a diagonal back.
@@ -70,8 +76,11 @@ pub(super) struct FillGeometry {
     /// Distance between neighbouring lines of one family, mm.
     pub pitch: f64,
     /// Length extruded per area over the nominal `density / spacing`: 1 but for the
-    /// honeycomb.
+    /// honeycombs.
     pub extrusion: f64,
+    /// Whether the lines are laid as bridges (round threads, `use_bridge_flow`): the 3D
+    /// honeycomb, "since most of this pattern hangs in air".
+    pub bridge_flow: bool,
     path: Path,
     join: Join,
 }
@@ -82,7 +91,7 @@ impl FillGeometry {
         use FillPattern as P;
         let d = density.max(1e-6);
         let rect = spacing / d;
-        let mut extrusion = 1.0;
+        let (mut extrusion, mut bridge_flow) = (1.0, false);
         let (families, pitch, path, join) = match pattern {
             P::Rectilinear
             | P::AlignedRectilinear
@@ -119,16 +128,16 @@ impl FillGeometry {
                     Join::Link,
                 )
             }
-            // Truncated-octahedron sections: zigzags of 45° sides, one pitch long.
-            P::Honeycomb3d => (
-                1,
-                rect * std::f64::consts::SQRT_2,
-                Path::Zigzag {
-                    side: rect,
-                    turn_deg: 90.0,
-                },
-                Join::Link,
-            ),
+            // `Fill3DHoneycomb`: one family per layer (columns, then rows), lines
+            // `distance = spacing / d` apart, each straight for (1 − o)·D and jogging
+            // o·D across at 45° every D, where o runs from 0 to ½ and back with the
+            // height. Over the heights o averages ¼, so the lines are
+            // 1 + ¼ (√2 − 1) longer than their chords.
+            P::Honeycomb3d => {
+                extrusion = 1.0 + OCTAHEDRA_MEAN_JOG * (std::f64::consts::SQRT_2 - 1.0);
+                bridge_flow = true;
+                (1, rect, Path::Octahedra { distance: rect }, Join::Link)
+            }
             // Unit steps of one line spacing, a quarter turn at each.
             P::HilbertCurve => (
                 1,
@@ -144,16 +153,18 @@ impl FillGeometry {
             families,
             pitch,
             extrusion,
+            bridge_flow,
             path,
             join,
         }
     }
 
-    /// How the family's lines cross the region: the gyroid's waves run along the axes,
+    /// How the family's lines cross the region: the gyroid's waves and the 3D
+    /// honeycomb's lines run along the axes (`Fill3DHoneycomb` supports no rotation),
     /// every other pattern's lines at the fill angle.
     fn lines(&self) -> Lines {
         match self.path {
-            Path::Gyroid => Lines::Axes,
+            Path::Gyroid | Path::Octahedra { .. } => Lines::Axes,
             _ => Lines::Diagonals,
         }
     }
@@ -188,6 +199,8 @@ impl FillGeometry {
 pub(super) struct SparseFill {
     geometry: FillGeometry,
     density: f64,
+    /// Line spacing, mm.
+    spacing: f64,
     /// (motion, timer) of the first layer and of the others.
     timers: [(Motion, ChordTimer); 2],
 }
@@ -206,6 +219,7 @@ impl SparseFill {
         SparseFill {
             geometry,
             density,
+            spacing,
             timers: [
                 (first, geometry.timer(&first, hop)),
                 (rest, geometry.timer(&rest, hop)),
@@ -213,9 +227,17 @@ impl SparseFill {
         }
     }
 
-    /// Length extruded per area over the nominal density ([`FillGeometry::extrusion`]).
-    pub fn extrusion(&self) -> f64 {
-        self.geometry.extrusion
+    /// Volume extruded over `fill_density` × the region's volume, on a layer `h` mm high:
+    /// [`FillGeometry::extrusion`], and for a pattern laid in bridge flow a round
+    /// thread's section per line in place of `spacing × h` (`Flow::with_spacing` on the
+    /// bridging flow: a thread `spacing` less `BRIDGE_EXTRA_SPACING` across).
+    pub fn volume_factor(&self, h: f64) -> f64 {
+        let g = &self.geometry;
+        if !g.bridge_flow {
+            return g.extrusion;
+        }
+        let thread = (self.spacing - BRIDGE_EXTRA_SPACING_MM).max(0.0);
+        g.extrusion * std::f64::consts::PI / 4.0 * thread * thread / (self.spacing * h).max(1e-12)
     }
 
     /// Seconds to fill the sparse region `b` of layer `k` at motion `m`: every family's
@@ -312,7 +334,36 @@ fn shaped_time(path: Path, pitch: f64, m: &Motion, len: f64) -> f64 {
         Path::Honeycomb { distance, spacing } => {
             timed(m, &honeycomb_column(distance, spacing, len))
         }
+        Path::Octahedra { distance } => {
+            // The jog is uniform over 0..½ across the heights: average a few.
+            let jogs = [0.05, 0.15, 0.25, 0.35, 0.45];
+            let total: f64 = jogs
+                .iter()
+                .map(|&o| timed(m, &octahedra_line(distance, o, len)))
+                .sum();
+            total / jogs.len() as f64
+        }
     }
+}
+
+/// The 3D honeycomb's mean jog, in grid units: `Fill3DHoneycomb`'s offset is a triangle
+/// wave of the height between −½ and ½, so its size is uniform over 0..½.
+const OCTAHEDRA_MEAN_JOG: f64 = 0.25;
+
+/// One 3D honeycomb line covering `len` mm: straight for (1 − `jog`)·D, then `jog`·D
+/// along and `jog`·D across (45°), the side alternating, every D.
+fn octahedra_line(distance: f64, jog: f64, len: f64) -> Vec<[f64; 2]> {
+    let (straight, step) = ((1.0 - jog) * distance, jog * distance);
+    let mut pts = vec![[0.0, 0.0]];
+    let (mut x, mut side) = (0.0, 0.0);
+    while x < len && pts.len() < 200_000 {
+        x += straight;
+        pts.push([x, side]);
+        x += step;
+        side = if side == 0.0 { step } else { 0.0 };
+        pts.push([x, side]);
+    }
+    pts
 }
 
 /// Path length of one honeycomb column per √3·`distance` of its length: a wall and a
@@ -522,6 +573,37 @@ mod tests {
         ] {
             assert_eq!(FillGeometry::new(other, 0.2, 0.4).extrusion, 1.0);
         }
+    }
+
+    #[test]
+    fn a_3d_honeycomb_line_jogs_at_45_degrees_every_grid_step() {
+        // 20 % at 0.4 mm: lines 2 mm apart, one family; a jog of ¼ grid makes the line
+        // 1 + ¼ (√2 − 1) longer than its chord, the mean over the heights.
+        let g = FillGeometry::new(FillPattern::Honeycomb3d, 0.2, 0.4);
+        assert_eq!(g.families, 1);
+        assert!((g.pitch - 2.0).abs() < 1e-12);
+        let pts = octahedra_line(2.0, 0.25, 100.0);
+        let path: f64 = pts
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+            .sum();
+        let chord = pts.last().map_or(0.0, |p| p[0]);
+        assert!(
+            (path / chord - g.extrusion).abs() < 1e-9,
+            "{}",
+            path / chord
+        );
+        // Laid in bridge flow: round threads 0.35 mm across for a 0.4 mm spacing, on a
+        // 0.2 mm layer π/4 · 0.35² / (0.4 · 0.2) = 1.2026 of the volume of normal lines.
+        let fill = SparseFill::new(FillPattern::Honeycomb3d, 0.2, 0.4, [m(), m()], &no_hop);
+        let flow = std::f64::consts::PI / 4.0 * 0.35 * 0.35 / (0.4 * 0.2);
+        assert!((fill.volume_factor(0.2) - g.extrusion * flow).abs() < 1e-12);
+        let flat = SparseFill::new(FillPattern::Honeycomb, 0.2, 0.4, [m(), m()], &no_hop);
+        assert_eq!(flat.volume_factor(0.2), flat.geometry.extrusion);
+        // Its jogs slow it below a straight line's time.
+        let t3 = g.timer(&m(), &no_hop);
+        let st = FillGeometry::new(FillPattern::Rectilinear, 0.2, 0.4).timer(&m(), &no_hop);
+        assert!(t3.time(40.0) > st.time(40.0));
     }
 
     #[test]

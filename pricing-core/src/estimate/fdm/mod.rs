@@ -205,7 +205,7 @@ fn estimate_layers(
             w: &w,
             offsets: &offsets,
             travel: &travel,
-            sparse_extrusion: sparse.extrusion(),
+            sparse: &sparse,
         },
     );
     skirt::add(

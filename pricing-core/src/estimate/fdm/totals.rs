@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::calibration::{Calibration, MIN_RAFT_DENSITY};
+use super::fill::SparseFill;
 use super::flow::{Motions, Widths};
 use super::layers::Layers;
 use super::motion::Motion;
@@ -75,8 +76,8 @@ pub(super) struct Inputs<'a> {
     pub w: &'a Widths,
     pub offsets: &'a Offsets,
     pub travel: &'a Travel,
-    /// Sparse infill extruded per area over `fill_density` ([`super::fill::FillGeometry::extrusion`]).
-    pub sparse_extrusion: f64,
+    /// The sparse infill pattern (what it extrudes per area).
+    pub sparse: &'a SparseFill,
 }
 
 /// Adds every layer's perimeters, fills, supports and travel to `totals`; returns the
@@ -124,7 +125,7 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     let solid_vol = |px: u64| px as f64 * px_area * hh;
     adds.add(
         Role::SparseInfill,
-        solid_vol(f.sparse_px) * density * x.sparse_extrusion * x.cal.sparse_volume
+        solid_vol(f.sparse_px) * density * x.sparse.volume_factor(hh) * x.cal.sparse_volume
             + f.sparse_edge_mm * w.inf_s * hh * x.cal.infill_anchor,
         f.sparse_t,
     );
