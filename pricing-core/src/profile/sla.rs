@@ -320,6 +320,16 @@ impl SlaProfile {
                 ),
             ));
         }
+        // PrusaSlicer's own range; 0 means no limit.
+        if self.support_max_bridges_on_pillar > 50 {
+            p.push((
+                "support_max_bridges_on_pillar",
+                format!(
+                    "must be at most 50 (PrusaSlicer's range), got {}",
+                    self.support_max_bridges_on_pillar
+                ),
+            ));
+        }
         if self.faded_layers > 1000 {
             p.push((
                 "faded_layers",

@@ -89,6 +89,9 @@ const CASCADE_NEIGHBOURS: u32 = 3;
 /// reach; past a few dozen refusals (paired already, or full) the rest would refuse too,
 /// and a profile with a huge link distance would otherwise make the cascade quadratic.
 const CANDIDATES: usize = 32;
+/// Largest cluster whose middle head is found exactly (see [`centroid`]); PrusaSlicer's
+/// own limit on a cluster is 50.
+const EXACT_CENTROID: usize = 64;
 
 struct Pillar {
     x: f64,
@@ -139,7 +142,7 @@ pub fn route(heads: &[GroundHead], r: &Routing) -> Routed {
     }
 
     let mut pairs = std::collections::HashSet::new();
-    let index = PlanIndex::new(&pillars, r.max_link_distance);
+    let index = PlanIndex::new(&pillars);
     cascade(&mut pillars, &index, 0, &mut pairs, r, &mut out);
 
     // Lonely tall pillars get helpers beside them.
@@ -184,7 +187,7 @@ pub fn route(heads: &[GroundHead], r: &Routing) -> Routed {
         }
     }
     if pillars.len() > original {
-        let index = PlanIndex::new(&pillars, r.max_link_distance);
+        let index = PlanIndex::new(&pillars);
         cascade(&mut pillars, &index, original, &mut pairs, r, &mut out);
     }
     out
@@ -243,10 +246,24 @@ fn clusters(heads: &[GroundHead], r: &Routing) -> Vec<Vec<usize>> {
 }
 
 /// The head of `cluster` with the least summed plan distance to the others.
+/// Past [`EXACT_CENTROID`] heads (a cluster with no size limit,
+/// `support_max_bridges_on_pillar = 0`) that search is quadratic: the head nearest the
+/// clusters' mean is taken instead.
 fn centroid(heads: &[GroundHead], cluster: &[usize]) -> usize {
     let plan = |a: usize, b: usize| {
         ((heads[a].x - heads[b].x).powi(2) + (heads[a].y - heads[b].y).powi(2)).sqrt()
     };
+    if cluster.len() > EXACT_CENTROID {
+        let n = cluster.len() as f64;
+        let mx = cluster.iter().map(|&i| heads[i].x).sum::<f64>() / n;
+        let my = cluster.iter().map(|&i| heads[i].y).sum::<f64>() / n;
+        let off = |i: usize| (heads[i].x - mx).hypot(heads[i].y - my);
+        return cluster
+            .iter()
+            .copied()
+            .min_by(|&a, &b| off(a).total_cmp(&off(b)))
+            .unwrap_or(cluster[0]);
+    }
     let mut best = (f64::INFINITY, cluster[0]);
     for &i in cluster {
         let sum: f64 = cluster.iter().map(|&j| plan(i, j)).sum();
@@ -328,48 +345,110 @@ fn interconnect(a: f64, b: f64, dist: f64, r: &Routing) -> usize {
     (sticks + crossed).min(u32::MAX as f64) as usize
 }
 
-/// Pillars in plan, bucketed by the link distance.
+/// Pillars in plan on a grid sized by their density (about one pillar per cell), so
+/// the nearest few are found by scanning rings of cells outward from the query, however
+/// far the link distance reaches: a profile whose link distance spans the whole part
+/// would otherwise make every query scan every pillar.
 struct PlanIndex {
     cell: f64,
-    buckets: HashMap<(i64, i64), Vec<usize>>,
+    x0: f64,
+    y0: f64,
+    nx: usize,
+    ny: usize,
+    /// Pillars of cell `c`: `members[start[c]..start[c + 1]]`.
+    start: Vec<usize>,
+    members: Vec<usize>,
 }
 
 impl PlanIndex {
-    fn new(pillars: &[Pillar], cell: f64) -> PlanIndex {
-        let cell = cell.max(1e-3);
-        let mut buckets: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
-        for (i, p) in pillars.iter().enumerate() {
-            buckets
-                .entry(((p.x / cell).floor() as i64, (p.y / cell).floor() as i64))
-                .or_default()
-                .push(i);
+    fn new(pillars: &[Pillar]) -> PlanIndex {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for p in pillars {
+            (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
         }
-        PlanIndex { cell, buckets }
+        if pillars.is_empty() {
+            (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
+        }
+        let (w, h, n) = (x1 - x0, y1 - y0, pillars.len().max(1) as f64);
+        // At most about 3n cells: (w/c)(h/c) ≤ n, and the edges add w/c + h/c + 1.
+        let cell = (w * h / n).sqrt().max(w.max(h) / n).max(1e-6);
+        let nx = (w / cell) as usize + 1;
+        let ny = (h / cell) as usize + 1;
+        let cell_of = |p: &Pillar| {
+            let i = (((p.x - x0) / cell) as usize).min(nx - 1);
+            let j = (((p.y - y0) / cell) as usize).min(ny - 1);
+            j * nx + i
+        };
+        let mut start = vec![0usize; nx * ny + 1];
+        for p in pillars {
+            start[cell_of(p) + 1] += 1;
+        }
+        for c in 0..nx * ny {
+            start[c + 1] += start[c];
+        }
+        let mut cursor = start.clone();
+        let mut members = vec![0usize; pillars.len()];
+        for (i, p) in pillars.iter().enumerate() {
+            let c = cell_of(p);
+            members[cursor[c]] = i;
+            cursor[c] += 1;
+        }
+        PlanIndex {
+            cell,
+            x0,
+            y0,
+            nx,
+            ny,
+            start,
+            members,
+        }
     }
 
-    /// Up to [`CANDIDATES`] pillars within `reach` of `(x, y)`, nearest first, with their
-    /// distance.
+    /// Up to [`CANDIDATES`] pillars within `reach` of `(x, y)`, nearest first (ties by
+    /// index), with their distance.
     fn near(&self, pillars: &[Pillar], x: f64, y: f64, reach: f64) -> Vec<(f64, usize)> {
-        let (kx, ky) = (
-            (x / self.cell).floor() as i64,
-            (y / self.cell).floor() as i64,
+        let clamp = |v: f64, n: usize| (v.max(0.0) as usize).min(n - 1) as i64;
+        let (ci, cj) = (
+            clamp((x - self.x0) / self.cell, self.nx),
+            clamp((y - self.y0) / self.cell, self.ny),
         );
-        let span = (reach / self.cell).ceil() as i64;
-        let mut found = Vec::new();
-        for dy in -span..=span {
-            for dx in -span..=span {
-                let Some(b) = self.buckets.get(&(kx + dx, ky + dy)) else {
+        let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        let mut found: Vec<(f64, usize)> = Vec::new();
+        let rings = self.nx.max(self.ny) as i64;
+        for ring in 0..=rings {
+            // Every pillar in this ring or beyond is at least (ring − 1) cells away.
+            let nearest_beyond = (ring - 1).max(0) as f64 * self.cell;
+            if nearest_beyond >= reach {
+                break;
+            }
+            if found.len() >= CANDIDATES {
+                found.select_nth_unstable_by(CANDIDATES - 1, order);
+                found.truncate(CANDIDATES);
+                let kth = found.iter().map(|f| f.0).fold(0.0, f64::max);
+                if kth < nearest_beyond {
+                    break;
+                }
+            }
+            for j in cj - ring..=cj + ring {
+                if j < 0 || j >= self.ny as i64 {
                     continue;
-                };
-                for &j in b {
-                    let d = ((pillars[j].x - x).powi(2) + (pillars[j].y - y).powi(2)).sqrt();
-                    if d < reach {
-                        found.push((d, j));
+                }
+                let edge = j == cj - ring || j == cj + ring;
+                let step = if edge { 1 } else { (2 * ring).max(1) as usize };
+                for i in (ci - ring..=ci + ring).step_by(step) {
+                    if i < 0 || i >= self.nx as i64 {
+                        continue;
+                    }
+                    let c = j as usize * self.nx + i as usize;
+                    for &m in &self.members[self.start[c]..self.start[c + 1]] {
+                        let d = ((pillars[m].x - x).powi(2) + (pillars[m].y - y).powi(2)).sqrt();
+                        if d < reach {
+                            found.push((d, m));
+                        }
                     }
                 }
             }
         }
-        let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         if found.len() > CANDIDATES {
             found.select_nth_unstable_by(CANDIDATES, order);
             found.truncate(CANDIDATES);
@@ -502,6 +581,44 @@ mod tests {
             .map(|h| GroundHead { top: 2.5, ..*h })
             .collect();
         assert_eq!(route(&low, &r).pillars, 3);
+    }
+
+    #[test]
+    fn the_ring_search_finds_the_nearest_pillars_a_full_scan_finds() {
+        // Clumps and strays, queried at every pillar with short and whole-part reaches.
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let pillars: Vec<Pillar> = (0..400)
+            .map(|i| {
+                let (cx, cy) = if i % 3 == 0 { (5.0, 5.0) } else { (60.0, 20.0) };
+                let spread = if i % 7 == 0 { 80.0 } else { 4.0 };
+                Pillar {
+                    x: cx + spread * next(),
+                    y: cy + spread * next(),
+                    top: 10.0,
+                    links: 0,
+                }
+            })
+            .collect();
+        let index = PlanIndex::new(&pillars);
+        for reach in [3.0, 10.0, 1e6] {
+            for p in &pillars {
+                let mut all: Vec<(f64, usize)> = pillars
+                    .iter()
+                    .enumerate()
+                    .map(|(j, q)| (((q.x - p.x).powi(2) + (q.y - p.y).powi(2)).sqrt(), j))
+                    .filter(|&(d, _)| d < reach)
+                    .collect();
+                all.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                all.truncate(CANDIDATES);
+                assert_eq!(index.near(&pillars, p.x, p.y, reach), all);
+            }
+        }
     }
 
     #[test]
