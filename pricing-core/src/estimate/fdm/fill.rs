@@ -353,17 +353,7 @@ const OCTAHEDRA_MEAN_JOG: f64 = 0.25;
 /// One 3D honeycomb line covering `len` mm: straight for (1 − `jog`)·D, then `jog`·D
 /// along and `jog`·D across (45°), the side alternating, every D.
 fn octahedra_line(distance: f64, jog: f64, len: f64) -> Vec<[f64; 2]> {
-    let (straight, step) = ((1.0 - jog) * distance, jog * distance);
-    let mut pts = vec![[0.0, 0.0]];
-    let (mut x, mut side) = (0.0, 0.0);
-    while x < len && pts.len() < 200_000 {
-        x += straight;
-        pts.push([x, side]);
-        x += step;
-        side = if side == 0.0 { step } else { 0.0 };
-        pts.push([x, side]);
-    }
-    pts
+    stepped_line((1.0 - jog) * distance, jog * distance, jog * distance, len)
 }
 
 /// Path length of one honeycomb column per √3·`distance` of its length: a wall and a
@@ -379,13 +369,18 @@ fn honeycomb_path(distance: f64, spacing: f64) -> f64 {
 fn honeycomb_column(distance: f64, spacing: f64, len: f64) -> Vec<[f64; 2]> {
     let across = (distance - spacing).max(0.0);
     let wall = (2.0 * distance + spacing) / 3f64.sqrt();
-    let diagonal_run = across / 3f64.sqrt();
+    stepped_line(wall, across / 3f64.sqrt(), across, len)
+}
+
+/// A line along x covering `len` mm: `straight` mm, then a step `along` mm further and
+/// `across` mm to the other side, again and again (at most 100,000 steps).
+fn stepped_line(straight: f64, along: f64, across: f64, len: f64) -> Vec<[f64; 2]> {
     let mut pts = vec![[0.0, 0.0]];
     let (mut x, mut side) = (0.0, 0.0);
     while x < len && pts.len() < 200_000 {
-        x += wall;
+        x += straight;
         pts.push([x, side]);
-        x += diagonal_run;
+        x += along;
         side = if side == 0.0 { across } else { 0.0 };
         pts.push([x, side]);
     }
@@ -547,6 +542,15 @@ mod tests {
         }
     }
 
+    /// A polyline along x: its length over the x it covers.
+    fn path_over_chord(pts: &[[f64; 2]]) -> f64 {
+        let path: f64 = pts
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+            .sum();
+        path / pts.last().map_or(1.0, |p| p[0])
+    }
+
     #[test]
     fn honeycomb_extrudes_its_double_walls() {
         // FillHoneycomb at 20 % and 0.4 mm: columns 2 mm wide, per √3·2 mm of column a
@@ -559,13 +563,8 @@ mod tests {
         let full = FillGeometry::new(FillPattern::Honeycomb, 1.0, 0.4);
         assert!((full.extrusion - 1.0).abs() < 1e-12);
         // The drawn column is as long as that.
-        let pts = honeycomb_column(2.0, 0.4, 100.0);
-        let path: f64 = pts
-            .windows(2)
-            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
-            .sum();
-        let chord = pts.last().map_or(0.0, |p| p[0]);
-        assert!((path / chord - g.extrusion).abs() < 1e-9);
+        let stretch = path_over_chord(&honeycomb_column(2.0, 0.4, 100.0));
+        assert!((stretch - g.extrusion).abs() < 1e-9);
         for other in [
             FillPattern::Rectilinear,
             FillPattern::Grid,
@@ -582,17 +581,8 @@ mod tests {
         let g = FillGeometry::new(FillPattern::Honeycomb3d, 0.2, 0.4);
         assert_eq!(g.families, 1);
         assert!((g.pitch - 2.0).abs() < 1e-12);
-        let pts = octahedra_line(2.0, 0.25, 100.0);
-        let path: f64 = pts
-            .windows(2)
-            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
-            .sum();
-        let chord = pts.last().map_or(0.0, |p| p[0]);
-        assert!(
-            (path / chord - g.extrusion).abs() < 1e-9,
-            "{}",
-            path / chord
-        );
+        let stretch = path_over_chord(&octahedra_line(2.0, 0.25, 100.0));
+        assert!((stretch - g.extrusion).abs() < 1e-9, "{stretch}");
         // Laid in bridge flow: round threads 0.35 mm across for a 0.4 mm spacing, on a
         // 0.2 mm layer π/4 · 0.35² / (0.4 · 0.2) = 1.2026 of the volume of normal lines.
         let fill = SparseFill::new(FillPattern::Honeycomb3d, 0.2, 0.4, [m(), m()], &no_hop);
