@@ -202,6 +202,11 @@ pub struct FdmProfile {
     pub raft_first_layer_density: f64,
     /// Expansion of the first support layer, mm.
     pub raft_first_layer_expansion: f64,
+    /// The printer's thickest layer, mm (0: ¾ of the nozzle). Supports are printed in
+    /// layers up to this thick ([`FdmProfile::max_support_layer_height`]).
+    pub max_layer_height: f64,
+    /// The printer's thinnest layer, mm: support contacts closer than this share a layer.
+    pub min_layer_height: f64,
 }
 
 impl FdmProfile {
@@ -286,6 +291,8 @@ impl FdmProfile {
             support_material_xy_spacing: 0.0,
             raft_first_layer_density: 90.0,
             raft_first_layer_expansion: 3.0,
+            max_layer_height: 0.0,
+            min_layer_height: 0.07,
         }
     }
 }
@@ -410,6 +417,8 @@ impl FdmProfile {
             }
         }
         let non_negative = [
+            ("max_layer_height", self.max_layer_height),
+            ("min_layer_height", self.min_layer_height),
             ("extrusion_width", self.extrusion_width),
             (
                 "first_layer_extrusion_width",
@@ -531,6 +540,18 @@ impl FdmProfile {
     pub fn bottom_layers(&self) -> u32 {
         let by_thickness = (self.bottom_solid_min_thickness / self.layer_height - 1e-9).ceil();
         self.bottom_solid_layers.max(by_thickness.max(0.0) as u32)
+    }
+
+    /// The thickest support layer, mm: PrusaSlicer's `max_layer_height_from_nozzle`,
+    /// the printer's `max_layer_height`, or ¾ of the nozzle when that is 0, and never
+    /// below `min_layer_height`. (It is not raised to the object's layer height.)
+    pub fn max_support_layer_height(&self) -> f64 {
+        let max = if self.max_layer_height > 0.0 {
+            self.max_layer_height
+        } else {
+            0.75 * self.nozzle_diameter
+        };
+        max.max(self.min_layer_height)
     }
 
     /// Support/part horizontal gap in mm (PrusaSlicer default: half the external width).

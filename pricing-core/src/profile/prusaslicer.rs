@@ -201,8 +201,6 @@ pub(crate) const IGNORED: &[&str] = &[
     "fuzzy_skin_thickness",                 // fuzzy_skin
     "duplicate_distance",                   // complete_objects (one part per estimate)
     "variable_layer_height",                // needs a height profile, which a file has not
-    "min_layer_height",                     // variable layer height only
-    "max_layer_height",                     // variable layer height only
     "wall_distribution_count",              // Arachne's details, fitted with it
     "wall_transition_angle",
     "wall_transition_filter_deviation",

@@ -33,6 +33,7 @@ pub mod motion;
 mod perimeters;
 mod skirt;
 pub mod support;
+mod support_layers;
 mod surfaces;
 mod time;
 mod totals;
@@ -166,8 +167,10 @@ fn estimate_layers(
     // two never coexist (this keeps peak memory under 3× the file on large lattices).
     drop(bands);
 
+    let mut support_gap_layers = 0;
     let support = if supports {
         let params = SupportParams::from_profile(pr, &layers);
+        support_gap_layers = params.gap_layers;
         let inputs = totals::SupportInputs {
             pr,
             cal,
@@ -192,6 +195,21 @@ fn estimate_layers(
         }
     };
 
+    // Supports are printed on layers of their own heights (`support_layers`).
+    let marks: Vec<support_layers::Marks> = support
+        .layers
+        .iter()
+        .map(|l| support_layers::Marks {
+            contact: l.contact_px > 0,
+            landing: l.landing_px > 0,
+        })
+        .collect();
+    let support_shares = support_layers::schedule(
+        &layers,
+        &marks,
+        &support_layers::SupportHeights::from_profile(pr, support_gap_layers),
+    );
+
     let mut totals = RoleTotals::new();
     let contact_px = totals::add_layers(
         &mut totals,
@@ -202,6 +220,7 @@ fn estimate_layers(
             sections: &sections,
             figures: &figures,
             supports: &support.layers,
+            support_shares: &support_shares,
             w: &w,
             offsets: &offsets,
             travel: &travel,

@@ -33,6 +33,9 @@ pub struct SupportLayer {
     pub interface: Option<Bitmap>,
     /// Area of the part's underside that this layer's contacts touch, pixels.
     pub contact_px: u64,
+    /// Column pixels from the layer above that stop here because they reach the part
+    /// (stand on a top surface), pixels.
+    pub landing_px: u64,
     /// Estimated separate support islands (for travel).
     pub islands: usize,
 }
@@ -384,6 +387,17 @@ impl Columns {
         out: &mut SupportLayer,
     ) {
         let col = &mut self.col;
+        // Where the columns from above stand on the part: PrusaSlicer's bottom
+        // contacts, which set support layer heights (`support_layers`). Cutting before
+        // and after the new contacts are added leaves the same columns, since
+        // (A − O) ∪ C − O = (A ∪ C) − O.
+        if !col.is_empty() {
+            let above = col.count();
+            for ob in window(obstacle, k.saturating_sub(p.gap_layers), k) {
+                col.and_not(ob);
+            }
+            out.landing_px = above - col.count();
+        }
         let raw = match contacts {
             Some(LayerContacts { raw, grown }) => {
                 col.or(grown.as_ref().unwrap_or(&raw));

@@ -12,6 +12,7 @@ use super::layers::Layers;
 use super::motion::Motion;
 use super::perimeters::Offsets;
 use super::support::SupportLayer;
+use super::support_layers::Share;
 use super::surfaces::LayerFigures;
 use super::time::{Hops, Lines, Travel, lines_time, straight};
 use crate::estimate::{Role, RoleFigures};
@@ -73,6 +74,8 @@ pub(super) struct Inputs<'a> {
     pub sections: &'a [Section],
     pub figures: &'a [LayerFigures],
     pub supports: &'a [SupportFigures],
+    /// Each layer's share of the support layers (`support_layers`), beside `supports`.
+    pub support_shares: &'a [Share],
     pub w: &'a Widths,
     pub offsets: &'a Offsets,
     pub travel: &'a Travel,
@@ -142,9 +145,43 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
     let mut sup_islands = 0usize;
     if let Some(sf) = x.supports.get(k) {
         adds.contact_px += sf.contact_px;
-        sup_islands = sf.islands;
-        adds.add(Role::Support, sf.base.0, sf.base.1);
-        adds.add(Role::SupportInterface, sf.interface.0, sf.interface.1);
+        // The support region of this layer is printed by the support layers whose
+        // middle lies in it, each as thick as it is (`support_layers`): the base lines
+        // once per such layer, their volume by the height those layers add up to.
+        let share = x.support_shares.get(k).copied().unwrap_or(Share {
+            layers: 1,
+            height: hh,
+            own_layers: 0,
+            step: hh,
+        });
+        adds.add(
+            Role::Support,
+            sf.base.0 * share.height / hh,
+            sf.base.1 * f64::from(share.layers),
+        );
+        // The interface keeps its count of layers (`support_material_interface_layers`),
+        // each a support layer thick.
+        adds.add(
+            Role::SupportInterface,
+            sf.interface.0 * share.step / hh,
+            sf.interface.1,
+        );
+        // A support layer on this layer's top is printed in its layer change; one off
+        // the object's tops is a layer change of its own, with its own hops.
+        if share.layers > share.own_layers {
+            sup_islands = sf.islands;
+        }
+        if share.own_layers > 0 && sf.islands > 0 {
+            let own = x.travel.layer(&Hops {
+                height: share.step,
+                islands: sf.islands,
+                pieces: 0,
+                loops: 0,
+                area: 0.0,
+                loop_gap: w.per_s,
+            });
+            adds.add(Role::Travel, 0.0, own * f64::from(share.own_layers));
+        }
     }
 
     // Travel: one layer change, a retracting hop to every island (part and
@@ -175,6 +212,8 @@ fn layer_adds(x: &Inputs<'_>, k: usize, f: &LayerFigures) -> LayerAdds {
 pub(super) struct SupportFigures {
     /// Area of the part's underside that this layer's contacts touch, pixels.
     pub contact_px: u64,
+    /// Column pixels that stand on the part here, pixels.
+    pub landing_px: u64,
     /// Separate support islands (for travel).
     pub islands: usize,
     /// Base lines and sheath: mm³ and seconds.
@@ -239,6 +278,7 @@ pub(super) fn support_figures(
     };
     SupportFigures {
         contact_px: sl.contact_px,
+        landing_px: sl.landing_px,
         islands: sl.islands,
         base: (bv + sheath, bt + sheath / (w.sup_s * hh) / m_sup.speed),
         interface: (iv, it),
