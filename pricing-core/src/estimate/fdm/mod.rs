@@ -201,6 +201,7 @@ fn estimate_layers(
         .iter()
         .map(|l| support_layers::Marks {
             contact: l.contact_px > 0,
+            dense: l.dense_contact,
             landing: l.landing_px > 0,
         })
         .collect();

@@ -36,6 +36,9 @@ pub struct SupportLayer {
     /// Column pixels from the layer above that stop here because they reach the part
     /// (stand on a top surface), pixels.
     pub landing_px: u64,
+    /// Some of this layer's new contacts get a dense interface: PrusaSlicer makes a top
+    /// contact layer of them.
+    pub dense_contact: bool,
     /// Estimated separate support islands (for travel).
     pub islands: usize,
 }
@@ -60,6 +63,11 @@ pub struct SupportParams {
     pub margin_px: f64,
     /// Supports only on the bed.
     pub buildplate_only: bool,
+    /// Cosine of the steepest slope (from horizontal) under which PrusaSlicer lays a
+    /// dense interface: where a layer reaches past the one below by more than 60% of
+    /// an external perimeter (`reduce_interfaces` in `new_contact_layer`, which opens
+    /// the lower layer by 0.5 then 1.1 widths), tan(slope) < h / (0.6 w).
+    pub dense_cos: f64,
 }
 
 impl SupportParams {
@@ -85,6 +93,9 @@ impl SupportParams {
             buildplate_only: pr.support_material_buildplate_only,
             margin_px: SUPPORT_MARGIN_MM / pixel,
             dont_support_bridges: true,
+            dense_cos: (layers.height / (0.6 * pr.width(pr.external_perimeter_extrusion_width)))
+                .atan()
+                .cos(),
         }
     }
 }
@@ -135,7 +146,7 @@ pub fn generate<M: Send + Default>(
     } else {
         overhang_spans(mesh, grid, z_mid, p, cancel)?
     };
-    if spans.iter().all(Vec::is_empty) {
+    if spans.iter().all(|c| c.spans.is_empty()) {
         let none = (0..n).map(|k| (k, SupportLayer::default())).collect();
         return Ok(Supports {
             layers: measure_all(none, false)
@@ -149,7 +160,15 @@ pub fn generate<M: Send + Default>(
     // chunk): the spans are stored once, not copied into a list per layer (on the
     // gyroid lattice 1.5M spans, 25 MB, and the copy had been as large again).
     let mut by_layer: Vec<Vec<&[Span]>> = vec![Vec::new(); n];
+    let mut dense_layer = vec![false; n];
     for chunk in &spans {
+        for &k in &chunk.dense_layers {
+            if let Some(d) = dense_layer.get_mut(k as usize) {
+                *d = true;
+            }
+        }
+    }
+    for chunk in spans.iter().map(|c| &c.spans) {
         for run in chunk.chunk_by(|a, b| a.0 == b.0) {
             if let Some(list) = run.first().and_then(|s| by_layer.get_mut(s.0 as usize)) {
                 list.push(run);
@@ -177,7 +196,11 @@ pub fn generate<M: Send + Default>(
         // SupportMaterial.cpp enlarges contact areas by a margin (then the part is cut
         // out); it also merges the speckles that facets near the threshold leave.
         let grown = (p.margin_px >= 1.0).then(|| raw.dilated(p.margin_px));
-        Some(LayerContacts { raw, grown })
+        Some(LayerContacts {
+            raw,
+            grown,
+            dense: dense_layer[k],
+        })
     };
     // The part as an obstacle: each section grown by the XY clearance. The walk at
     // layer k reads the obstacles of layers k - reach ..= k only, so they are made a
@@ -365,6 +388,8 @@ struct LayerContacts {
     raw: Bitmap,
     /// `raw` grown by the contact margin (when the margin is a pixel or more).
     grown: Option<Bitmap>,
+    /// Some of `raw` lies under a facet flat enough for a dense interface.
+    dense: bool,
 }
 
 /// The walk down the layers: the support columns so far and the last layers' contacts.
@@ -398,12 +423,12 @@ impl Columns {
             }
             out.landing_px = above - col.count();
         }
-        let raw = match contacts {
-            Some(LayerContacts { raw, grown }) => {
+        let (raw, dense) = match contacts {
+            Some(LayerContacts { raw, grown, dense }) => {
                 col.or(grown.as_ref().unwrap_or(&raw));
-                raw
+                (raw, dense)
             }
-            None => Bitmap::new(col.width, col.height),
+            None => (Bitmap::new(col.width, col.height), false),
         };
         // Stop at the part, and a contact gap above it.
         for ob in window(obstacle, k.saturating_sub(p.gap_layers), k) {
@@ -412,6 +437,7 @@ impl Columns {
         let mut new = raw;
         new.and(col);
         out.contact_px = new.count();
+        out.dense_contact = dense && out.contact_px > 0;
         self.recent.insert(0, new);
         self.recent.truncate(p.interface_layers.max(1));
         if col.is_empty() {
@@ -460,6 +486,13 @@ fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
 /// Pixels under an overhanging facet in one row: (support top layer, row, x0, x1).
 type Span = (u32, u32, u32, u32);
 
+/// One chunk of facets' spans, sorted by layer, and the layers that some facet flat
+/// enough for a dense interface reaches ([`SupportParams::dense_cos`]).
+struct ChunkSpans {
+    spans: Vec<Span>,
+    dense_layers: Vec<u32>,
+}
+
 /// Pixels under overhanging facets, as spans, per chunk of facets, each chunk's sorted
 /// by layer (the order of a layer's spans does not matter: they are or-ed into a
 /// raster).
@@ -470,18 +503,22 @@ fn overhang_spans(
     z_mid: &[f64],
     p: &SupportParams,
     cancel: &Cancel,
-) -> Result<Vec<Vec<Span>>, Cancelled> {
+) -> Result<Vec<ChunkSpans>, Cancelled> {
     let cos_t = p.threshold_deg.to_radians().cos();
     let inv = 1.0 / grid.pixel;
-    let spans: Vec<Vec<Span>> = mesh
+    let spans: Vec<ChunkSpans> = mesh
         .triangles
         .par_chunks(4096)
         .map(|chunk| {
             let mut spans = Vec::new();
+            let mut dense_layers = Vec::new();
             // A cancelled job skips the rest of the chunks; the check after the pass
             // turns that into the error.
             if cancel.is_cancelled() {
-                return spans;
+                return ChunkSpans {
+                    spans,
+                    dense_layers,
+                };
             }
             for t in chunk {
                 let v = t.map(|i| {
@@ -500,6 +537,8 @@ fn overhang_spans(
                 if len <= 0.0 || down.is_nan() || down <= cos_t {
                     continue;
                 }
+                let dense = down > p.dense_cos;
+                let first_span = spans.len();
                 // Plane: z = z0 + gx (x - x0) + gy (y - y0).
                 let (gx, gy) = (-n[0] / n[2], -n[1] / n[2]);
                 let ylo = v.iter().map(|q| q[1]).fold(f64::MAX, f64::min);
@@ -546,10 +585,22 @@ fn overhang_spans(
                         spans.push((rc, j as u32, s as u32, i1 as u32));
                     }
                 }
+                if dense {
+                    for s in &spans[first_span..] {
+                        if dense_layers.last() != Some(&s.0) {
+                            dense_layers.push(s.0);
+                        }
+                    }
+                }
             }
+            dense_layers.sort_unstable();
+            dense_layers.dedup();
             spans.sort_unstable_by_key(|s| s.0);
             spans.shrink_to_fit();
-            spans
+            ChunkSpans {
+                spans,
+                dense_layers,
+            }
         })
         .collect();
     cancel.check()?;

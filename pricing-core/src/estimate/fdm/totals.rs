@@ -214,6 +214,8 @@ pub(super) struct SupportFigures {
     pub contact_px: u64,
     /// Column pixels that stand on the part here, pixels.
     pub landing_px: u64,
+    /// Some of the new contacts here get a dense interface (a top contact layer).
+    pub dense_contact: bool,
     /// Separate support islands (for travel).
     pub islands: usize,
     /// Base lines and sheath: mm³ and seconds.
@@ -279,6 +281,7 @@ pub(super) fn support_figures(
     SupportFigures {
         contact_px: sl.contact_px,
         landing_px: sl.landing_px,
+        dense_contact: sl.dense_contact,
         islands: sl.islands,
         base: (bv + sheath, bt + sheath / (w.sup_s * hh) / m_sup.speed),
         interface: (iv, it),
