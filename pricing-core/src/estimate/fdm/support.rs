@@ -467,6 +467,11 @@ impl Columns {
 
 /// Overhang runs of `upper` (not over `lower`) bounded by `lower` at both ends of the row:
 /// a bridge the slicer can span, so it needs no support.
+///
+/// An end counts as anchored when `lower` is within [`ANCHOR_GAP_PX`] pixels of it: where
+/// two bodies meet (a lid laid on the walls of a box made of plates), the raster can
+/// leave the pixel on their common face unset in both layers, and that one pixel would
+/// otherwise unanchor the whole row (on `box.STL` it left half the lid supported).
 fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
     let mut over = upper.clone();
     over.and_not(lower);
@@ -475,13 +480,19 @@ fn anchored_bridges(upper: &Bitmap, lower: &Bitmap) -> Bitmap {
         let mut runs = Vec::new();
         over.for_each_run(y, |a, b| runs.push((a, b)));
         for (a, b) in runs {
-            if a > 0 && lower.get(a - 1, y) && lower.get(b, y) {
+            let left = (1..=ANCHOR_GAP_PX + 1).any(|d| a >= d && lower.get(a - d, y));
+            let right = (0..=ANCHOR_GAP_PX).any(|d| lower.get(b + d, y));
+            if left && right {
                 out.set_span(y, a, b);
             }
         }
     }
     out
 }
+
+/// Unset pixels allowed between a bridge and its anchor: the raster's own seam between
+/// two bodies is one pixel.
+const ANCHOR_GAP_PX: usize = 1;
 
 /// Pixels under an overhanging facet in one row: (support top layer, row, x0, x1).
 type Span = (u32, u32, u32, u32);
@@ -605,4 +616,35 @@ fn overhang_spans(
         .collect();
     cancel.check()?;
     Ok(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(width: usize, spans: &[(usize, usize)]) -> Bitmap {
+        let mut b = Bitmap::new(width, 1);
+        for &(a, z) in spans {
+            b.set_span(0, a, z);
+        }
+        b
+    }
+
+    /// A lid over two walls is a bridge, and stays one where the raster leaves the
+    /// pixel on the lid's seam with a wall unset in both layers (`box.STL`).
+    #[test]
+    fn a_lid_between_walls_is_a_bridge_across_a_one_pixel_seam() {
+        let walls = row(100, &[(0, 10), (90, 100)]);
+        let lid = row(100, &[(0, 100)]);
+        assert_eq!(anchored_bridges(&lid, &walls).count(), 80);
+        // The seam pixels 10 and 89 are in neither layer.
+        let seamed = row(100, &[(0, 10), (11, 89), (90, 100)]);
+        assert_eq!(anchored_bridges(&seamed, &walls).count(), 78);
+        // Two pixels of air at an end are no seam: that overhang is not anchored.
+        let short_walls = row(100, &[(0, 8), (90, 100)]);
+        assert_eq!(anchored_bridges(&seamed, &short_walls).count(), 0);
+        // An overhang with air at one end (a cantilever) is no bridge.
+        let one_wall = row(100, &[(0, 10)]);
+        assert_eq!(anchored_bridges(&lid, &one_wall).count(), 0);
+    }
 }
