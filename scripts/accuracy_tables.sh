@@ -12,6 +12,6 @@ for p in fixtures/accuracy/profiles/*.ini; do
   n=$(basename "$p" .ini)
   for mode in off on; do
     printf '%-18s %-3s ' "$n" "$mode"
-    python3 scripts/compare_profile.py target/release/pricing "fixtures/accuracy/rows/$n-$mode.jsonl" "$p" | tail -1
+    python3 scripts/compare_profile.py target/release/pricing "fixtures/accuracy/rows/$n-$mode.jsonl" "$p" | grep -E "^(no_supports|with_supports|support_filament):" | tr "\n" " "; echo
   done
 done
