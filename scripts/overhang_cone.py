@@ -17,6 +17,9 @@ ap.add_argument("--height", type=float, default=10.0)
 ap.add_argument("--radius", type=float, default=5.0)
 ap.add_argument("--sections", type=int, default=128)
 a = ap.parse_args()
+if not 0 < a.angle < 90 or a.height <= 0 or a.radius <= 0 or a.sections < 3:
+    ap.error("ANGLE must be between 0 and 90 degrees (exclusive), --height and --radius "
+             "positive, --sections at least 3")
 r0, h = a.radius, a.height
 r1 = r0 + h / math.tan(math.radians(a.angle))
 n = a.sections

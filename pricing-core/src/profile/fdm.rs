@@ -209,6 +209,10 @@ pub struct FdmProfile {
     pub min_layer_height: f64,
 }
 
+/// The thinnest support layer PrusaSlicer prints (its `support_layer_height_min` floor),
+/// mm.
+pub const MIN_SUPPORT_LAYER_MM: f64 = 0.01;
+
 impl FdmProfile {
     /// PrusaSlicer 2.5's own defaults: what a key no source sets (not even the reference
     /// profile) takes.
@@ -517,6 +521,17 @@ impl FdmProfile {
         if !self.support_material_xy_spacing.is_finite() {
             bad("support_material_xy_spacing", "must be a number".into());
         }
+        // Supports are laid in layers up to this thick: a sliver would make millions.
+        // PrusaSlicer itself never prints a support layer under 10 µm.
+        if self.max_layer_height > 0.0 && self.max_layer_height < MIN_SUPPORT_LAYER_MM {
+            bad(
+                "max_layer_height",
+                format!(
+                    "must be 0 (automatic) or at least {MIN_SUPPORT_LAYER_MM} mm, not {}",
+                    self.max_layer_height
+                ),
+            );
+        }
         out
     }
 
@@ -544,14 +559,15 @@ impl FdmProfile {
 
     /// The thickest support layer, mm: PrusaSlicer's `max_layer_height_from_nozzle`,
     /// the printer's `max_layer_height`, or ¾ of the nozzle when that is 0, and never
-    /// below `min_layer_height`. (It is not raised to the object's layer height.)
+    /// below `min_layer_height` or [`MIN_SUPPORT_LAYER_MM`]. (It is not raised to the
+    /// object's layer height.)
     pub fn max_support_layer_height(&self) -> f64 {
         let max = if self.max_layer_height > 0.0 {
             self.max_layer_height
         } else {
             0.75 * self.nozzle_diameter
         };
-        max.max(self.min_layer_height)
+        max.max(self.min_layer_height).max(MIN_SUPPORT_LAYER_MM)
     }
 
     /// Support/part horizontal gap in mm (PrusaSlicer default: half the external width).
@@ -606,6 +622,23 @@ mod tests {
             p.retract_before_travel,
             FdmProfile::base().retract_before_travel
         );
+    }
+
+    /// A sliver of a maximum layer height is refused by name, not turned into millions
+    /// of support layers; 0 (automatic) and real heights pass.
+    #[test]
+    fn a_sliver_of_a_max_layer_height_is_refused() {
+        let with = |v: f64| FdmProfile {
+            max_layer_height: v,
+            ..FdmProfile::default()
+        };
+        let problems = with(1e-6).problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "max_layer_height");
+        with(0.0).validate().unwrap();
+        with(0.25).validate().unwrap();
+        assert!((with(0.0).max_support_layer_height() - 0.3).abs() < 1e-12);
+        assert_eq!(with(0.25).max_support_layer_height(), 0.25);
     }
 
     #[test]

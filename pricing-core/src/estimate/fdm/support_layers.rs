@@ -212,12 +212,17 @@ fn extremes(tops: &[f64], marks: &[Marks], first: f64, h: &SupportHeights) -> Ve
             // The part's underside is the bottom of layer k + gap + 1, the top of
             // layer k + gap.
             let c = tops[(k + h.gap_layers).min(n - 1)] - h.contact_distance;
-            // Below the first layer it is not printed; near it, it joins it.
+            // Below the first layer it is not printed; near it, it joins it (and spans
+            // it from the bed).
             if c >= first - SAME_Z_MM {
-                let c = if c < first + h.min_height { first } else { c };
+                let (print_z, bottom) = if c < first + h.min_height {
+                    (first, 0.0)
+                } else {
+                    (c, c)
+                };
                 top.push(Extreme {
-                    print_z: c,
-                    bottom: if c == first { 0.0 } else { c },
+                    print_z,
+                    bottom,
                     top_contact: true,
                     prints: m.dense,
                 });
@@ -284,8 +289,9 @@ fn support_layers(
         intermediate: true,
     };
     // The first layer is printed once, whichever gaps start on the bed.
-    let first_layer = |out: &mut Vec<SupportLayerZ>| {
-        if !out.iter().any(|l| l.bottom.abs() < SAME_Z_MM) {
+    let mut has_first = false;
+    let mut first_layer = |out: &mut Vec<SupportLayerZ>| {
+        if !std::mem::replace(&mut has_first, true) {
             out.push(intermediate(0.0, first));
         }
     };
